@@ -1,0 +1,1 @@
+"""The CRM records, in Propovoice's format, on top of the WordPress layer."""
