@@ -115,6 +115,20 @@ def parse_wp_config(path: str | Path, _seen: set[Path] | None = None) -> dict[st
 
     code = _COMMENTS.sub(lambda m: m.group(1) or " ", text)
     found: dict[str, Any] = {}
+
+    # Debian's wp-config.php picks /etc/wordpress/config-<host>.php by the request's
+    # host, which a service cannot know: only config-default.php can be followed.
+    debian = "$debian_file" in code
+    if debian:
+        default = _DEBIAN_DIR / "config-default.php"
+        if not default.is_file():
+            raise ConfigError(
+                f"BRIDGE_WP_CONFIG: {path} is Debian's wp-config.php, which picks its "
+                "settings by host name; point BRIDGE_WP_CONFIG at "
+                "/etc/wordpress/config-<your host>.php instead"
+            )
+        found.update(parse_wp_config(default, seen))
+
     # Walk the file in order so that includes and defines keep PHP's precedence.
     events = [(m.start(), "define", m) for m in _DEFINE.finditer(code)]
     events += [(m.start(), "prefix", m) for m in _PREFIX.finditer(code)]
@@ -123,29 +137,20 @@ def parse_wp_config(path: str | Path, _seen: set[Path] | None = None) -> dict[st
         if kind == "define":
             found.setdefault(_php_string(match.group(1)), _php_value(match.group(2)))
         elif kind == "prefix":
+            # A variable, not a constant: the last assignment wins.
             found["$table_prefix"] = _php_string(match.group(1))
         else:
             target = Path(_php_string(match.group(2)))
             if match.group(1) or not target.is_absolute():
                 target = path.parent / str(target).lstrip("/")
-            if target.name == "wp-settings.php" or not target.is_file():
+            skip = debian and str(target).startswith("/etc/wordpress/")
+            if skip or target.name == "wp-settings.php" or not target.is_file():
                 continue
             for name, value in parse_wp_config(target, seen).items():
-                found.setdefault(name, value)
-
-    # Debian's wp-config.php picks /etc/wordpress/config-<host>.php by the request's
-    # host, which a service cannot know; fall back to config-default.php.
-    if "DB_NAME" not in found and "/etc/wordpress/config-" in code:
-        default = _DEBIAN_DIR / "config-default.php"
-        if default.is_file():
-            for name, value in parse_wp_config(default, seen).items():
-                found.setdefault(name, value)
-        else:
-            raise ConfigError(
-                f"BRIDGE_WP_CONFIG: {path} is Debian's wp-config.php, which picks its "
-                "settings by host name; point BRIDGE_WP_CONFIG at "
-                "/etc/wordpress/config-<your host>.php instead"
-            )
+                if name == "$table_prefix":
+                    found[name] = value
+                else:
+                    found.setdefault(name, value)
     return found
 
 
