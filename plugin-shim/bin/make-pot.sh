@@ -38,8 +38,13 @@ sed -e 's/charset=CHARSET/charset=UTF-8/' \
 	-e "s|^#: $tmp/header.php:[0-9]*|#: wp-portal-bridge.php|" \
 	-e 's|^#: \./|#: |' \
 	-e 's/^#\. translators: \(Plugin Name\|Description\) of the plugin$/#. \1 of the plugin/' \
-	-e '1,/^$/{s/^# SOME DESCRIPTIVE TITLE\./# Translations of the WP Portal Bridge plugin./;s/^# Copyright (C) YEAR.*/# This file is distributed under the same license as the plugin (GPLv2 or later)./;/^# FIRST AUTHOR/d;/^#, fuzzy$/d;/^# This file is distributed under the same license as the WP Portal Bridge package\.$/d}' \
+	-e '1,/^$/{' \
+	-e 's/^# SOME DESCRIPTIVE TITLE\./# Translations of the WP Portal Bridge plugin./' \
+	-e 's/^# Copyright (C) YEAR.*/# License: GPLv2 or later, as the plugin./' \
+	-e '/^# FIRST AUTHOR/d' -e '/^#, fuzzy$/d' -e '/^# This file is distributed under/d' \
+	-e '}' \
 	"$tmp/out.pot" > languages/wp-portal-bridge.pot
 
 msgfmt --check-format -o /dev/null languages/wp-portal-bridge.pot
-echo "wrote languages/wp-portal-bridge.pot: $(grep -c '^msgid "[^"]' languages/wp-portal-bridge.pot) strings"
+count=$(grep -c '^msgid "[^"]' languages/wp-portal-bridge.pot)
+echo "wrote languages/wp-portal-bridge.pot: $count strings"

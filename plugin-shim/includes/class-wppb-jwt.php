@@ -46,8 +46,9 @@ class WPPB_JWT {
 			'alg' => 'HS256',
 			'typ' => 'JWT',
 		);
-		$signing = self::base64url( wp_json_encode( $header ) ) . '.'
-			. self::base64url( wp_json_encode( $claims ) );
+		$flags   = JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE;
+		$signing = self::base64url( wp_json_encode( $header, $flags ) ) . '.'
+			. self::base64url( wp_json_encode( $claims, $flags ) );
 
 		return $signing . '.' . self::base64url( hash_hmac( 'sha256', $signing, $secret, true ) );
 	}

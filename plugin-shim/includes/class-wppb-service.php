@@ -99,6 +99,22 @@ class WPPB_Service {
 			)
 		);
 
+		if ( is_wp_error( $response ) && ( new WP_Http() )->block_request( $url ) ) {
+			return self::result(
+				false,
+				sprintf(
+					/* translators: 1: the service URL, 2: WP_HTTP_BLOCK_EXTERNAL, 3: localhost. */
+					__(
+						'The portal service at %1$s cannot be reached: %2$s blocks it; try %3$s.',
+						'wp-portal-bridge'
+					),
+					$url,
+					'WP_HTTP_BLOCK_EXTERNAL',
+					'localhost'
+				)
+			);
+		}
+
 		if ( is_wp_error( $response ) ) {
 			return self::result(
 				false,
