@@ -115,6 +115,7 @@ def demo(args: argparse.Namespace) -> int:
     from .wp.db import Database
     from .wp.install import create_tables, install_site
     from .wp.options import get_option, update_option
+    from .wp.serialization import as_list
 
     home = Path(args.dir).resolve()
     home.mkdir(parents=True, exist_ok=True)
@@ -161,7 +162,7 @@ def demo(args: argparse.Namespace) -> int:
     with database.connect() as conn:
         update_option(conn, "siteurl", site_url)
         update_option(conn, "home", site_url)
-        logins = get_option(conn, "portal_bridge_demo_logins") or []
+        logins = as_list(get_option(conn, "portal_bridge_demo_logins"))
 
     env = {
         "BRIDGE_DATABASE_URL": f"sqlite:///{db_path}",

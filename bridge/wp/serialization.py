@@ -203,3 +203,12 @@ def maybe_serialize(value: Any) -> str:
     if isinstance(value, float):
         return php_float(value)
     return str(value)
+
+
+def as_list(value: Any) -> list[Any]:
+    """The values of a PHP array that is used as a list, in order; [] for scalars."""
+    if isinstance(value, dict):
+        return list(value.values())
+    if isinstance(value, (list, tuple)):
+        return list(value)
+    return []
