@@ -47,6 +47,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
+from bridge.errors import BridgeError
 from bridge.money import (
     ItemLine,
     Totals,
@@ -146,7 +147,7 @@ _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f]")
 _HTML_BREAK = re.compile(r"<br\s*/?>|</(?:p|div|li|h[1-6])>", re.IGNORECASE)
 
 
-class PdfError(Exception):
+class PdfError(BridgeError):
     """A PDF could not be made."""
 
 
