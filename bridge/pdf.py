@@ -624,9 +624,10 @@ class _Page:
         logo = _logo(sender.logo_path)
         if logo is not None:
             left += [logo, Spacer(1, 4 * mm)]
-        if sender.name:
-            left.append(self.para(sender.name, "business"))
-        left += self.contact_lines(sender, with_org=sender.org_name != sender.name)
+        name = _party_name(sender)
+        if name:
+            left.append(self.para(name, "business"))
+        left += self.contact_lines(sender, with_org=sender.org_name != name)
 
         right: list[Flowable] = [
             self.para(LABELS[self.doc.kind].upper(), "heading"),
