@@ -437,3 +437,58 @@ def test_a_wrong_reset_key_is_refused_by_wordpress(wp, conn):
         timeout=30,
     )
     assert "invalidkey" in answer.url
+
+
+# -- the builtin login form --------------------------------------------------------
+
+
+def test_the_builtin_login_speaks_wordpress(wp, conn, salts, tmp_path):
+    from bridge import create_app
+
+    app = create_app(
+        {
+            "BRIDGE_WP_CONFIG": str(wp.config_file),
+            "BRIDGE_SECRET": "integration-secret-" + "x" * 40,
+            "BRIDGE_LOGIN": "builtin",
+            "BRIDGE_UPLOADS_DIR": str(tmp_path),
+            "TESTING": True,
+        }
+    )
+    login = unique()
+    user_id = wp_insert_user(
+        wp, user_login=login, user_email=f"{login}@example.com", user_pass="pw 42"
+    )
+    client = app.test_client()
+    form = client.get("/portal/login")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.text).group(1)
+    answer = client.post(
+        "/portal/login",
+        data={"csrf_token": token, "log": f"{login}@example.com", "pwd": "pw 42"},
+    )
+    assert answer.status_code == 302
+    name = logged_in_cookie_name(wp.url)
+    value = next(
+        h.split(";")[0].split("=", 1)[1]
+        for h in answer.headers.getlist("Set-Cookie")
+        if h.startswith(name + "=")
+    )
+
+    # WordPress takes the cookie the bridge's form set.
+    logged_in = validate_logged_in(conn, salts, value)
+    nonce = create_nonce(conn, salts, "wp_rest", user_id, logged_in.token)
+    assert rest_me(wp, name, value, nonce).json()["id"] == user_id
+
+    # The bridge takes the cookie WordPress's form set.
+    theirs = logged_in_cookie(wp, wp.login(login, "pw 42"))
+    with app.test_request_context(
+        "/portal/login", headers={"Cookie": f"{name}={theirs}"}
+    ):
+        app.preprocess_request()
+        from flask import g
+
+        assert g.wp_user["ID"] == user_id
+        assert g.wp_user["roles"] == ["subscriber"]
+
+    # Logging out of the portal logs out of WordPress.
+    assert client.post("/portal/logout", data={"csrf_token": token}).status_code == 302
+    assert rest_me(wp, name, value, nonce).status_code == 403

@@ -87,6 +87,11 @@ class WordPress:
         return f"{MYSQL_SERVER.rstrip('/')}/{self.db_name}"
 
     @property
+    def config_file(self) -> Path:
+        """The generated config, as Debian's wp-config.php includes it."""
+        return CONFIG_DIR / f"config-{self.config_name}.php"
+
+    @property
     def host(self) -> str:
         return urlsplit(self.url).netloc
 
@@ -185,7 +190,7 @@ def start_wordpress(
         config_name=f"wpbridge-test-{suffix}",
         workdir=workdir,
     )
-    config_file = CONFIG_DIR / f"config-{site.config_name}.php"
+    config_file = site.config_file
 
     with contextlib.ExitStack() as cleanup:
         _create_database(site.db_name)
