@@ -143,3 +143,14 @@ def test_a_failed_write_leaves_the_sessions_unchanged(conn, tokens, monkeypatch)
         tokens.create(NOW + 200)
     assert [s["expiration"] for s in tokens.all()] == [NOW + 100]
     assert tokens.verify(token)
+
+
+def test_sessions_by_verifier(conn, tokens):
+    token = tokens.create(NOW + 100, ip="1.2.3.4")
+    other = tokens.create(NOW + 100)
+    verifier = hash_token(token)
+    assert tokens.get_by_verifier(verifier) == tokens.get(token)
+    tokens.destroy_by_verifier(verifier)
+    assert not tokens.verify(token)
+    assert tokens.verify(other)
+    assert tokens.get_by_verifier("nope") is None

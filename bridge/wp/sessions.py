@@ -57,7 +57,11 @@ class SessionTokens:
 
     def get(self, token: str) -> Session | None:
         """Return the unexpired session of a token, or None."""
-        return self._sessions().get(hash_token(token))
+        return self.get_by_verifier(hash_token(token))
+
+    def get_by_verifier(self, verifier: str) -> Session | None:
+        """Return the unexpired session stored under a verifier (a token's hash)."""
+        return self._sessions().get(verifier)
 
     def verify(self, token: str) -> bool:
         """Tell whether a token names an unexpired session of this user."""
@@ -98,7 +102,10 @@ class SessionTokens:
 
     def destroy(self, token: str) -> None:
         """End the session of one token (logging out)."""
-        verifier = hash_token(token)
+        self.destroy_by_verifier(hash_token(token))
+
+    def destroy_by_verifier(self, verifier: str) -> None:
+        """End the session stored under a verifier, for code without the token."""
         with self.conn.transaction():
             sessions = self._sessions(lock=True)
             sessions.pop(verifier, None)
