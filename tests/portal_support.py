@@ -1,5 +1,5 @@
-"""Fixtures and helpers for the portal's integration tests: the demo site, logging
-in through the builtin form, counting queries, and who may see which record."""
+"""Helpers for the portal's integration tests: logging in through the builtin form,
+counting queries, and who may see which record."""
 
 from __future__ import annotations
 
@@ -8,30 +8,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import pytest
-
 from bridge.wp.db import Connection
 from bridge.wp.meta import get_meta
-from wp_schema.demo import DemoSite, load_demo
+from wp_schema.demo import DemoSite
 
 PREFIX = "/portal"
 # The demo's clients with portal access, and whose records each one sees.
 PORTAL_CLIENTS = ("maya", "acme", "jonas")
 VISIBLE_OWNERS = {"maya": ("maya",), "acme": ("acme",), "jonas": ("jonas", "acme")}
-
-
-@pytest.fixture
-def demo(conn: Connection, app_config: dict) -> DemoSite:
-    """The demo data (a business, four clients and their documents) on `conn`."""
-    return load_demo(conn, app_config["BRIDGE_UPLOADS_DIR"])
-
-
-@pytest.fixture
-def portal(app_config: dict, demo: DemoSite):
-    """The app over the demo site, with CSRF checks off (one test turns them on)."""
-    from bridge import create_app
-
-    return create_app({**app_config, "WTF_CSRF_ENABLED": False})
 
 
 def login_of(demo: DemoSite, key: str) -> tuple[str, str]:

@@ -1,24 +1,24 @@
-"""Every portal page for every demo client, on SQLite and MariaDB, logged in for real."""
+"""Every portal page for every demo client, on SQLite and MariaDB, logged in."""
 
 from __future__ import annotations
 
 import re
 
 import pytest
-from portal_support import (  # noqa: F401 - fixtures
+from portal_support import (
     PORTAL_CLIENTS,
     PREFIX,
     client_for,
-    demo,
     drafts,
     log_in,
-    portal,
     status_of,
     visible,
 )
 
 from bridge.wp.meta import get_meta, update_meta
 from bridge.wp.options import update_option
+
+pytest_plugins = ("portal_fixtures",)
 
 
 def text(response) -> str:
