@@ -24,6 +24,7 @@ def init_app(app: Flask) -> None:
     # Each module registers its own routes on `bp` when imported.
     from . import health  # noqa: F401
     from .. import admin_api  # noqa: F401
+    from . import sso  # noqa: F401
     from . import access, account, dashboard, estimates, formatting, invoices, public  # noqa: F401
 
     csrf.init_app(app)

@@ -43,6 +43,7 @@ from ..wp.passwords import check_password, needs_rehash
 from ..wp.sessions import SessionTokens
 from ..wp.users import db_version, find_user, get_roles, get_user, set_password
 from . import bp
+from .sso import end_sso_session, sso_login
 
 log = logging.getLogger(__name__)
 
@@ -72,13 +73,15 @@ def load_user() -> None:
 
     config = settings()
     raw = request.cookies.get(logged_in_cookie_name(config.site_url))
-    if not raw:
-        return
-    conn = get_db()
-    logged_in = validate_logged_in(conn, config.salts, raw)
+    logged_in = validate_logged_in(get_db(), config.salts, raw) if raw else None
     if logged_in is None:
+        # A portal on another host than WordPress never sees its cookie; the
+        # plugin's sign-on hand-off leaves a session of the portal's own instead.
+        sso = sso_login()
+        if sso is not None:
+            g.wp_user = _public_user(get_db(), sso.user)
         return
-    g.wp_user = _public_user(conn, logged_in.user)
+    g.wp_user = _public_user(get_db(), logged_in.user)
     g.session_token = logged_in.token
 
 
@@ -192,6 +195,7 @@ def logout():
     user, token = g.get("wp_user"), g.get("session_token")
     if user is not None and token:
         SessionTokens(get_db(), int(user["ID"])).destroy(token)
+    end_sso_session()
     session.clear()
 
     if config.login == "wordpress":
