@@ -880,6 +880,7 @@ def test_project_documents_are_the_clients_and_never_drafts(conn, demo):
     project_id = demo.projects["maya"][1]
 
     documents, summary = project_documents(conn, scope, project_id)
+    cutoff = datetime.now(UTC)
 
     ids = {d.id for d in documents}
     expected = {
@@ -889,11 +890,13 @@ def test_project_documents_are_the_clients_and_never_drafts(conn, demo):
         and get_meta(conn, "post", doc, "status") != "draft"
     }
     assert ids == expected and ids
-    invoices = [d for d in documents if d.kind == "invoice"]
+    invoices = [d for d in documents if d.path == "invoice"]
     assert summary.invoiced["USD"] == sum(d.total for d in invoices)
     assert summary.due["USD"] == sum(d.due for d in invoices)
     assert summary.paid["USD"] == sum(d.paid for d in invoices)
-    assert "overdue" in {d.status for d in invoices}
+    assert "overdue" in {d.display_status(cutoff) for d in invoices}
+    paid = next(d for d in invoices if d.status == "paid_req")
+    assert paid.due == paid.total - paid.paid
 
 
 def test_a_document_of_another_client_on_the_project_is_not_shown(conn, demo):

@@ -23,7 +23,7 @@ import secrets
 import shutil
 import struct
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -455,10 +455,13 @@ def store_upload(
     size_limit: int,
     title: Any = "",
     now: datetime | None = None,
+    also: Callable[[Connection, StoredUpload], Any] | None = None,
 ) -> StoredUpload:
     """Check an upload and store it as a media library file of the project.
 
     Raises UploadRefused, before writing anything, when the upload is not allowed.
+    `also` runs inside the same transaction once the rows are written (to log the
+    upload, say), so that it and the upload are kept or dropped together.
     """
     if not uploads_dir:
         raise ProjectError("Uploads are not set up on this site.")
@@ -471,7 +474,7 @@ def store_upload(
     if size == 0:
         raise UploadRefused("The file is empty.")
     if size is not None and size > size_limit:
-        raise UploadRefused(_too_big(size_limit))
+        raise UploadRefused(too_big_message(size_limit))
     mime = check_content(extension, head)
     original = f"{clean_line(base)[:MAX_NAME]}.{extension}"
 
@@ -513,13 +516,18 @@ def store_upload(
                         attachment_id,
                         now,
                     )
+                    stored = StoredUpload(
+                        file_id, attachment_id, relative, written, mime
+                    )
+                    if also is not None:
+                        also(conn, stored)
                     # Last step inside the transaction: if the name was taken in
                     # the meantime, the rows roll back and the next name is tried.
                     _place(temp, target)
                     placed = target
             except FileExistsError:
                 continue
-            return StoredUpload(file_id, attachment_id, relative, written, mime)
+            return stored
         raise ProjectError("Could not find a free file name; please try again.")
     except BaseException:
         if placed is not None:
@@ -532,7 +540,8 @@ def store_upload(
         _remove(temp)
 
 
-def _too_big(limit: int) -> str:
+def too_big_message(limit: int) -> str:
+    """What a client is told when a file is over the size limit."""
     megabytes = limit / (1024 * 1024)
     shown = f"{megabytes:.0f} MB" if megabytes >= 1 else f"{limit // 1024 or 1} KB"
     return f"This file is too big: files may be at most {shown}."
@@ -586,7 +595,7 @@ def _write_temp(stream: BinaryIO, head: bytes, temp: Path, size_limit: int) -> i
         while chunk:
             written += len(chunk)
             if written > size_limit:
-                raise UploadRefused(_too_big(size_limit))
+                raise UploadRefused(too_big_message(size_limit))
             out.write(chunk)
             chunk = stream.read(_CHUNK)
         out.flush()

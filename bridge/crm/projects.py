@@ -52,6 +52,8 @@ DOCUMENT_META = (
     "paid",
     "due",
 )
+# Statuses of a document still waiting for the client.
+OPEN_STATUSES = ("sent", "viewed")
 # A project's documents are few; this bounds a page that would otherwise not be.
 MAX_DOCUMENTS = 500
 
@@ -262,8 +264,16 @@ class Page(Generic[T]):
         return self.page < self.pages
 
     @property
-    def has_prev(self) -> bool:
+    def has_previous(self) -> bool:
         return self.page > 1
+
+    @property
+    def first_index(self) -> int:
+        return 0 if not self.items else (self.page - 1) * self.per_page + 1
+
+    @property
+    def last_index(self) -> int:
+        return (self.page - 1) * self.per_page + len(self.items)
 
 
 def page_bounds(page: int, per_page: int) -> tuple[int, int]:
@@ -477,10 +487,14 @@ def task_counts(
 
 @dataclass
 class ProjectDocument:
-    """An estimate or invoice of a project, with the figures the portal shows."""
+    """An estimate or invoice of a project, with the figures the portal shows.
+
+    The figures follow the estimate and invoice pages: what is due is Propovoice's
+    own `due` figure when it kept one, and nothing once the invoice is paid.
+    """
 
     id: int
-    kind: str
+    path: str
     number: str
     status: str
     date: datetime | None
@@ -489,6 +503,19 @@ class ProjectDocument:
     total: Decimal
     paid: Decimal = Decimal(0)
     due: Decimal = Decimal(0)
+
+    def display_status(self, cutoff: datetime) -> str:
+        """The stored status, or `overdue` / `expired` when open past its due date.
+
+        `cutoff` is the start of the site's today; neither is ever stored.
+        """
+        if (
+            self.status in OPEN_STATUSES
+            and self.due_date is not None
+            and self.due_date < cutoff
+        ):
+            return "overdue" if self.path == "invoice" else "expired"
+        return self.status
 
 
 @dataclass
@@ -501,11 +528,11 @@ class MoneySummary:
 
 
 def project_documents(
-    conn: Connection, scope: Scope, project_id: int, *, now: datetime | None = None
+    conn: Connection, scope: Scope, project_id: int
 ) -> tuple[list[ProjectDocument], MoneySummary]:
-    """The project's estimates and invoices sent to this client, never drafts.
+    """The project's estimates and invoices addressed to this client, never drafts.
 
-    Three queries: the documents, their meta, and the site's default currency.
+    Two queries: the documents, then their meta.
     """
     contacts = scope.contact_ids
     if not contacts:
@@ -532,21 +559,16 @@ def project_documents(
         ],
     )
     ids = [int(row["ID"]) for row in rows]
-    if not ids:
-        return [], MoneySummary()
     metas = get_metas(conn, "post", ids, DOCUMENT_META)
-    site = get_option(conn, "ndpv_estinv_currency")
-    default_currency = currency_code(
-        site.get("currency") if isinstance(site, Mapping) else None
-    )
-    now = now or datetime.now(UTC)
 
     documents = []
     summary = MoneySummary()
     for doc_id in ids:
-        document = _document(doc_id, metas[doc_id], default_currency, now)
+        document = _document(doc_id, metas[doc_id])
+        if document.path not in ("estimate", "invoice"):
+            continue
         documents.append(document)
-        if document.kind == "invoice":
+        if document.path == "invoice":
             code = document.currency
             for bucket, amount in (
                 (summary.invoiced, document.total),
@@ -557,35 +579,31 @@ def project_documents(
     return documents, summary
 
 
-def _document(
-    doc_id: int, meta: Mapping[str, Any], default_currency: str, now: datetime
-) -> ProjectDocument:
+def _document(doc_id: int, meta: Mapping[str, Any]) -> ProjectDocument:
     invoice = meta.get("invoice")
     invoice = invoice if isinstance(invoice, Mapping) else {}
-    kind = "invoice" if _text(meta.get("path")) == "invoice" else "estimate"
-    status = _text(meta.get("status")) or "sent"
-    due_date = parse_date(meta.get("due_date") or invoice.get("due_date"))
+    status = _text(meta.get("status"))
     total = compute_totals(invoice).grand_total
-    document = ProjectDocument(
+    paid = to_decimal(meta.get("paid"))
+    stored_due = meta.get("due")
+    if status == "paid":
+        due = Decimal(0)
+    elif stored_due not in (None, ""):
+        due = to_decimal(stored_due)
+    else:
+        due = total - paid
+    return ProjectDocument(
         id=doc_id,
-        kind=kind,
+        path=_text(meta.get("path")),
         number=_text(meta.get("num")) or _text(invoice.get("num")),
         status=status,
         date=parse_date(meta.get("date") or invoice.get("date")),
-        due_date=due_date,
-        currency=currency_code(invoice.get("currency") or default_currency),
+        due_date=parse_date(meta.get("due_date") or invoice.get("due_date")),
+        currency=currency_code(invoice.get("currency")),
         total=total,
+        paid=paid,
+        due=due,
     )
-    if kind == "invoice":
-        paid = to_decimal(meta.get("paid"))
-        if status == "paid" and not paid:
-            paid = total
-        document.paid = paid
-        document.due = max(total - paid, Decimal(0))
-        if status in ("sent", "viewed") and due_date is not None and due_date < now:
-            # Overdue is never stored: it is what an unpaid invoice past due is.
-            document.status = "overdue"
-    return document
 
 
 # -- small readers -----------------------------------------------------------------

@@ -23,6 +23,7 @@ def init_app(app: Flask) -> None:
     """Register the portal blueprint, CSRF protection, translations and error pages."""
     # Each module registers its own routes on `bp` when imported.
     from . import health  # noqa: F401
+    from . import projects  # noqa: F401
     from .. import admin_api  # noqa: F401
     from . import sso  # noqa: F401
     from . import access, account, dashboard, estimates, formatting, invoices, public  # noqa: F401
