@@ -14,7 +14,7 @@ import logging
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, tzinfo
 from decimal import Decimal
 from functools import cached_property
 from typing import Any
@@ -216,10 +216,12 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
-def overdue_cutoff(conn: Connection, now: datetime | None = None) -> datetime:
+def overdue_cutoff(
+    conn: Connection, now: datetime | None = None, zone: tzinfo | None = None
+) -> datetime:
     """The start of today in the site's time zone: due before it means overdue."""
     now = now or datetime.now(UTC)
-    zone = site_timezone(conn)
+    zone = zone or site_timezone(conn)
     local_today = now.astimezone(zone).date()
     return datetime.combine(local_today, time(0), zone).astimezone(UTC)
 
@@ -468,6 +470,13 @@ def decide(
     note = (note or "").strip()[:MAX_NOTE_LENGTH]
 
     with conn.transaction():
+        if conn.backend == "mysql":
+            # Queue racing decisions on the post's row before any meta is touched,
+            # so InnoDB's gap locks on postmeta cannot deadlock them. (SQLite's
+            # BEGIN IMMEDIATE already lets one writer in at a time.)
+            conn.execute(
+                "SELECT ID FROM {posts} WHERE ID = %s FOR UPDATE", (document.id,)
+            )
         cursor = conn.execute(
             "UPDATE {postmeta} SET meta_value = %s "
             "WHERE post_id = %s AND meta_key = 'status' "

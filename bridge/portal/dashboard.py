@@ -14,6 +14,7 @@ from ..web import get_db, settings
 from ..wp.db import Connection
 from . import bp
 from .access import client_ids, client_required, current_client
+from .formatting import timezone
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,7 @@ PROJECTS_COUNTED = 100
 def dashboard():
     conn = get_db()
     ids = client_ids()
-    cutoff = overdue_cutoff(conn, datetime.now(UTC))
+    cutoff = overdue_cutoff(conn, datetime.now(UTC), timezone())
     return render_template(
         "portal/dashboard.html",
         client=current_client(),

@@ -31,7 +31,7 @@ from ..crm.documents import (
 )
 from ..web import get_db, settings
 from .access import acting_admin, client_ids, current_client, found_or_404, user_id
-from .formatting import local_date
+from .formatting import local_date, timezone
 
 log = logging.getLogger(__name__)
 
@@ -42,7 +42,7 @@ def client_ip() -> str:
 
 def cutoff() -> datetime:
     if "overdue_cutoff" not in g:
-        g.overdue_cutoff = overdue_cutoff(get_db(), datetime.now(UTC))
+        g.overdue_cutoff = overdue_cutoff(get_db(), datetime.now(UTC), timezone())
     return g.overdue_cutoff
 
 
