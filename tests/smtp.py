@@ -6,6 +6,7 @@ so that a test can read what the bridge sent exactly as a mail client would.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -104,9 +105,9 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture
-def smtp_server() -> Iterator[SMTPServer]:
-    """An SMTP server on 127.0.0.1 that keeps every message, for one test."""
+@contextlib.contextmanager
+def running_smtp_server() -> Iterator[SMTPServer]:
+    """Run an SMTP server on 127.0.0.1 that keeps every message, until the end."""
     server = SMTPServer(host="127.0.0.1", port=_free_port())
     controller = Controller(_Collector(server), hostname=server.host, port=server.port)
     controller.start()
@@ -114,3 +115,10 @@ def smtp_server() -> Iterator[SMTPServer]:
         yield server
     finally:
         controller.stop()
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SMTPServer]:
+    """An SMTP server for one test."""
+    with running_smtp_server() as server:
+        yield server
