@@ -270,3 +270,72 @@ def test_smtp_login_from_the_url(credentials: str, delivered: bool):
             assert inbox.messages == []
     finally:
         controller.stop()
+
+
+# -- TLS ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory) -> tuple[str, str]:
+    """A self-signed certificate for 127.0.0.1 and localhost: (cert, key) files."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("openssl is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = str(folder / "cert.pem"), str(folder / "key.pem")
+    subprocess.run(
+        [
+            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+            "-keyout", key, "-out", cert, "-days", "2", "-subj", "/CN=localhost",
+            "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+        ],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    return cert, key
+
+
+def _tls_server(certificate, implicit: bool):
+    import ssl
+
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*certificate)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    inbox = _Inbox()
+    tls = {"ssl_context": context} if implicit else {"tls_context": context}
+    controller = Controller(
+        inbox,
+        hostname="127.0.0.1",
+        port=port,
+        require_starttls=not implicit,
+        **tls,
+    )
+    return controller, inbox, port
+
+
+@pytest.mark.parametrize("scheme", ["smtp", "smtps"])
+def test_tls_with_a_trusted_certificate(certificate, monkeypatch, scheme):
+    # OpenSSL's own variable is how a site trusts its mail relay's private CA.
+    monkeypatch.setenv("SSL_CERT_FILE", certificate[0])
+    controller, inbox, port = _tls_server(certificate, implicit=scheme == "smtps")
+    controller.start()
+    try:
+        assert send(welcome_message(welcome(), SENDER), f"{scheme}://127.0.0.1:{port}")
+        assert len(inbox.messages) == 1
+    finally:
+        controller.stop()
+
+
+def test_starttls_refuses_an_unverified_certificate(certificate):
+    controller, inbox, port = _tls_server(certificate, implicit=False)
+    controller.start()
+    try:
+        with pytest.raises(MailError, match="certificate"):
+            send(welcome_message(welcome(), SENDER), f"smtp://127.0.0.1:{port}")
+        assert inbox.messages == []
+    finally:
+        controller.stop()
