@@ -394,13 +394,14 @@ def _enable(
 
         user = _portal_user(conn, contact)
         created = user is None
-        password = ""
+        # Only a site template with {password} mails one, and only to a new user;
+        # otherwise the random password is never shown and the link sets one.
+        password = _new_password() if created and uses_password(template) else ""
         if user is None:
-            if uses_password(template):
-                password = _new_password()
             user_id = _create_user(conn, contact, password or _new_password())
-            user = get_user(conn, user_id) or {}
-        user_id = int(user["ID"])
+            login = contact.email
+        else:
+            user_id, login = int(user["ID"]), str(user["user_login"])
         was_on = not created and contact.portal and _user_portal_on(conn, user_id)
 
         update_meta(conn, "user", user_id, "ndpv_client_id", contact.id)
@@ -408,7 +409,6 @@ def _enable(
         update_meta(conn, "user", user_id, "ndpv_client_portal", True)
         update_meta(conn, "post", contact.id, "client_portal", True)
 
-        login = str(user["user_login"])
         result = AccessResult(
             client_id=contact.id,
             enabled=True,
