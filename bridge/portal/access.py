@@ -42,6 +42,9 @@ from ..wp.meta import get_meta
 from ..wp.options import get_option
 from . import bp
 
+# Imported first so that its before_request (which loads g.wp_user) runs before ours.
+from .auth import login_required
+
 log = logging.getLogger(__name__)
 
 ADMIN_ROLE = "administrator"
@@ -182,15 +185,6 @@ def resolve_client() -> Client | None:
     return client
 
 
-def _login_guard(view: Callable) -> Callable:
-    """Apply the login module's `login_required`."""
-    try:
-        from .auth import login_required
-    except ImportError:  # TODO: drop once the login module is in the tree.
-        return view
-    return login_required(view)
-
-
 def client_required(view: Callable) -> Callable:
     """Let a view run only for a resolved client; administrators only read.
 
@@ -213,14 +207,14 @@ def client_required(view: Callable) -> Callable:
             )
         return view(*args, **kwargs)
 
-    return _login_guard(wrapped)
+    return login_required(wrapped)
 
 
 # -- the administrator's client chooser ---------------------------------------------
 
 
 @bp.get("/choose-client")
-@_login_guard
+@login_required
 def choose_client():
     """Let an administrator pick the client whose portal to look at."""
     user = g.get("wp_user")
