@@ -412,6 +412,8 @@ def test_the_activity_log_is_newest_first(maya, demo, conn):
 
 def test_hidden_sections_are_not_shown_and_answer_404(maya, demo, conn):
     project_id = demo.projects["maya"][0]
+    maya.post(f"{PREFIX}/projects/{project_id}/notes", data={"text": "secret plan"})
+    maya.post(f"{PREFIX}/projects/{project_id}/settings", data={"notify_note": "1"})
     update_meta(
         conn,
         "post",
@@ -426,6 +428,9 @@ def test_hidden_sections_are_not_shown_and_answer_404(maya, demo, conn):
     for section in ("tasks", "notes", "files"):
         assert f'id="{section}"' not in html
     assert "Collect content" not in html
+    # Nor does the activity log tell what a hidden section holds.
+    assert "secret plan" not in html
+    assert "changed email choices" in html
     assert maya.get(f"{PREFIX}/files/{brief.id}").status_code == 404
     assert (
         maya.post(f"{PREFIX}/projects/{project_id}/notes", data={"text": "x"})

@@ -75,10 +75,15 @@ def list_activity(
     *,
     project_ids: Iterable[int] | None = None,
     client_id: int | None = None,
+    hidden_object_types: Iterable[str] = (),
     limit: int = 50,
     offset: int = 0,
 ) -> list[dict[str, Any]]:
-    """Newest first: entries of some projects and/or of one client, in two queries."""
+    """Newest first: entries of some projects and/or of one client, in two queries.
+
+    Entries about objects of `hidden_object_types` (say, notes clients may not
+    see) are left out, so that the log never shows what the page hides.
+    """
     sql = (
         "SELECT p.ID, p.post_author, p.post_parent, p.post_title, p.post_date_gmt, "
         "u.display_name FROM {posts} p LEFT JOIN {users} u ON u.ID = p.post_author "
@@ -97,6 +102,14 @@ def list_activity(
             "WHERE meta_key = 'client_id' AND meta_value = %s)"
         )
         params.append(str(client_id))
+    hidden = sorted(set(hidden_object_types))
+    if hidden:
+        marks = placeholders(len(hidden))
+        sql += (
+            " AND p.ID NOT IN (SELECT post_id FROM {postmeta} "
+            f"WHERE meta_key = 'object_type' AND meta_value IN ({marks}))"
+        )
+        params += hidden
     sql += " ORDER BY p.post_date_gmt DESC, p.ID DESC LIMIT %s OFFSET %s"
     params += [int(limit), int(offset)]
 

@@ -69,8 +69,8 @@ log = logging.getLogger(__name__)
 PER_PAGE = 20
 SECTION_PER_PAGE = 25
 ACTIVITY_PER_PAGE = 20
-# Forms on the project page, by the section they belong to.
-FORMS = ("task", "note", "file", "settings")
+# The records each section of a project shows, as the activity log names them.
+SECTION_POST_TYPES = {"tasks": "ndpv_task", "notes": "ndpv_note", "files": "ndpv_file"}
 
 
 def scope():
@@ -168,6 +168,11 @@ def project_page(
     activity = list_activity(
         conn,
         project_ids=[project.id],
+        hidden_object_types=[
+            SECTION_POST_TYPES[section]
+            for section in SECTION_POST_TYPES
+            if not permissions[section].view
+        ],
         limit=ACTIVITY_PER_PAGE + 1,
         offset=(activity_page - 1) * ACTIVITY_PER_PAGE,
     )
