@@ -211,20 +211,37 @@ def test_tasks_notes_and_files_of_other_projects_are_404(maya, demo, conn):
         assert maya.get(f"{PREFIX}/files/{item_id}").status_code == 404
 
 
+def test_page_numbers_out_of_range_are_harmless(maya, demo):
+    project_id = demo.projects["maya"][0]
+
+    for query in ("page=-3", "page=99999999999999999999999", "page=x"):
+        assert maya.get(f"{PREFIX}/projects?{query}").status_code == 200
+    for arg in ("tasks_page", "notes_page", "files_page", "activity_page"):
+        url = f"{PREFIX}/projects/{project_id}?{arg}=99999999999999999999999"
+        assert maya.get(url).status_code == 200
+
+
 @pytest.mark.parametrize(
-    "path",
+    "template",
     [
-        "/files/2026/12/brief-acme-1.txt",
-        "/files/..%2F..%2Fwp-config.php",
-        "/files/brief-acme-1.txt",
-        "/uploads/2026/12/brief-acme-1.txt",
-        "/files/1.txt",
-        "/static/../uploads/brief-acme-1.txt",
-        "/static/%2e%2e/%2e%2e/crm/files.py",
+        "{prefix}/files/{path}",
+        "{prefix}/files/{name}",
+        "{prefix}/uploads/{path}",
+        "{prefix}/files/..%2F..%2F{path}",
+        "{prefix}/files/%2e%2e/%2e%2e/uploads/{path}",
+        "{prefix}/static/../uploads/{path}",
+        "{prefix}/static/%2e%2e/%2e%2e/crm/files.py",
+        "/wp-content/uploads/{path}",
+        "{prefix}/files/1.txt",
     ],
 )
-def test_files_cannot_be_fetched_by_a_guessed_path(maya, demo, path):
-    response = maya.get(PREFIX + path)
+def test_files_cannot_be_fetched_by_a_guessed_path(maya, demo, conn, template):
+    project_id = demo.projects["acme"][0]
+    brief = next(f for f in list_files(conn, project_id).items if not f.is_link)
+    path = get_meta(conn, "post", brief.attachment_id, "_wp_attached_file")
+    url = template.format(prefix=PREFIX, path=path, name=path.rsplit("/", 1)[-1])
+
+    response = maya.get(url)
 
     assert response.status_code == 404
     assert b"Project brief" not in response.data

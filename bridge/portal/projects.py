@@ -69,6 +69,7 @@ log = logging.getLogger(__name__)
 PER_PAGE = 20
 SECTION_PER_PAGE = 25
 ACTIVITY_PER_PAGE = 20
+MAX_PAGE = 100_000
 # The records each section of a project shows, as the activity log names them.
 SECTION_POST_TYPES = {"tasks": "ndpv_task", "notes": "ndpv_note", "files": "ndpv_file"}
 
@@ -106,7 +107,8 @@ def section_or_404(project: Project, section: str, *, adding: bool = False) -> N
 
 
 def _page_arg(name: str) -> int:
-    return max(1, request.args.get(name, 1, type=int) or 1)
+    # Bounded so that no page number overflows the database's integers.
+    return min(max(1, request.args.get(name, 1, type=int) or 1), MAX_PAGE)
 
 
 def _log(conn: Connection, action: str, project: Project, **fields: Any) -> None:
@@ -262,12 +264,12 @@ def project_task_add(project_id: int):
 @client_required
 def project_task_status(project_id: int, task_id: int):
     project = project_or_404(project_id)
-    section_or_404(project, "tasks")
+    section_or_404(project, "tasks", adding=True)
     conn = get_db()
     task = get_task(conn, project.id, task_id)
     if task is None:
         abort(404)
-    if task.author_id != user_id(g.wp_user) or not project.permissions.tasks.add:
+    if task.author_id != user_id(g.wp_user):
         abort(403, description=_("You can change only the tasks you added."))
     try:
         with conn.transaction():
