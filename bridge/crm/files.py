@@ -540,11 +540,16 @@ def store_upload(
         _remove(temp)
 
 
+def size_text(size: int) -> str:
+    """A size as people read it: 20 MB, 1.5 MB, 512 KB."""
+    if size >= 1024 * 1024:
+        return f"{round(size / (1024 * 1024), 1):g} MB"
+    return f"{max(1, size // 1024)} KB"
+
+
 def too_big_message(limit: int) -> str:
     """What a client is told when a file is over the size limit."""
-    megabytes = limit / (1024 * 1024)
-    shown = f"{megabytes:.0f} MB" if megabytes >= 1 else f"{limit // 1024 or 1} KB"
-    return f"This file is too big: files may be at most {shown}."
+    return f"This file is too big: files may be at most {size_text(limit)}."
 
 
 def _read_head(stream: BinaryIO) -> tuple[bytes, bool]:

@@ -35,6 +35,7 @@ from ..crm.files import (
     download_for,
     get_file,
     list_files,
+    size_text,
     store_upload,
     too_big_message,
 )
@@ -210,13 +211,6 @@ def project_page(
         ),
         status,
     )
-
-
-def size_text(size: int) -> str:
-    """A size limit as people read it: 20 MB, 512 KB."""
-    if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):g} MB"
-    return f"{max(1, size // 1024)} KB"
 
 
 def _done(project: Project, message: str, anchor: str):
