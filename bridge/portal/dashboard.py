@@ -20,6 +20,8 @@ log = logging.getLogger(__name__)
 
 LATEST = 5
 # Active projects are counted among this many of the newest.
+# TODO: count them in SQL by status term once the projects module offers a count,
+# so that a client with more projects than this still gets an exact figure.
 PROJECTS_COUNTED = 100
 
 
