@@ -22,7 +22,7 @@ TEST_SECRET = "test-secret-" + "x" * 40
 BACKENDS = ["sqlite", "mysql"]
 
 
-def _server_connection():  # noqa: ANN202
+def _server_connection():
     import MySQLdb
 
     from bridge.wp.db import DatabaseURL
@@ -105,12 +105,12 @@ def app_config(database_url: str, tmp_path) -> dict:
 
 
 @pytest.fixture
-def app(app_config: dict, conn: Connection):  # noqa: ANN201
+def app(app_config: dict, conn: Connection):
     from bridge import create_app
 
     return create_app(app_config)
 
 
 @pytest.fixture
-def client(app):  # noqa: ANN001, ANN201
+def client(app):
     return app.test_client()

@@ -21,12 +21,21 @@ babel = Babel()
 
 def init_app(app: Flask) -> None:
     """Register the portal blueprint, CSRF protection, translations and error pages."""
-    # Each module registers its own routes on `bp` when imported.
-    from . import health  # noqa: F401
-    from . import projects  # noqa: F401
+    # Each module registers its own routes and hooks on `bp` when imported.
     from .. import admin_api  # noqa: F401
-    from . import sso  # noqa: F401
-    from . import access, account, dashboard, estimates, formatting, invoices, public  # noqa: F401
+    from . import (  # noqa: F401
+        access,
+        account,
+        auth,
+        dashboard,
+        estimates,
+        formatting,
+        health,
+        invoices,
+        projects,
+        public,
+        sso,
+    )
 
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
