@@ -178,8 +178,9 @@ def _install_plugin(wp: WordPress, service_url: str, portal_url: str, secret: st
     # The fixture links wp-content/plugins to the packaged plugins; this site
     # gets a folder of its own holding the plugin, as a site owner would upload it.
     plugins = wp.workdir / "wp-content" / "plugins"
-    plugins.unlink()
-    plugins.mkdir()
+    if plugins.is_symlink():
+        plugins.unlink()
+        plugins.mkdir()
     shutil.copytree(PLUGIN, plugins / "wp-portal-bridge")
 
     settings = {
