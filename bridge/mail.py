@@ -27,7 +27,9 @@ from .errors import BridgeError
 log = logging.getLogger(__name__)
 
 TEMPLATE_OPTION = "ndpv_email_client_portal_password"
-SMTP_TIMEOUT = 15
+# Per network step. The plugin waits 10 seconds for its call to answer, and the
+# invitation is sent within that call: a stuck server must fail well before.
+SMTP_TIMEOUT = 5
 
 DEFAULT_SUBJECT = "Your client portal at {org_name}"
 DEFAULT_NEW_USER = """Hello {client_name},
