@@ -41,6 +41,7 @@ from .mail import (
     uses_password,
     welcome_message,
 )
+from .money import is_on
 from .portal import bp, csrf
 from .web import get_db, json_error, settings
 from .wp.db import Connection
@@ -270,8 +271,8 @@ def get_contact(conn: Connection, client_id: int) -> Contact | None:
         first_name=first,
         last_name=last,
         email=_text(meta.get("email")),
-        is_client=_on(meta.get("is_client")),
-        portal=_on(meta.get("client_portal")),
+        is_client=is_on(meta.get("is_client")),
+        portal=is_on(meta.get("client_portal")),
     )
 
 
@@ -279,12 +280,6 @@ def _text(value: Any) -> str:
     if value is None or isinstance(value, bool | dict | list):
         return ""
     return html.unescape(str(value)).strip()
-
-
-def _on(value: Any) -> bool:
-    if isinstance(value, str):
-        return value.strip().lower() not in ("", "0", "false", "no", "off")
-    return bool(value)
 
 
 def linked_user_ids(conn: Connection, client_id: int) -> list[int]:
@@ -510,7 +505,7 @@ def _linked_client(conn: Connection, user_id: int) -> int:
 
 def _user_portal_on(conn: Connection, user_id: int) -> bool:
     meta = get_metas(conn, "user", [user_id], ["ndpv_client_portal"])[user_id]
-    return _on(meta.get("ndpv_client_portal"))
+    return is_on(meta.get("ndpv_client_portal"))
 
 
 def _create_user(conn: Connection, contact: Contact, password: str) -> int:

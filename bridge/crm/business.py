@@ -15,6 +15,7 @@ from ..money import is_on
 from ..wp.db import Connection
 from ..wp.meta import get_metas
 from ..wp.options import get_option
+from .values import meta_text
 
 POST_TYPE = "ndpv_business"
 META_KEYS = (
@@ -82,19 +83,19 @@ def get_business(conn: Connection, business_id: int | None = None) -> Business |
     meta = get_metas(conn, "post", [chosen["ID"]], META_KEYS)[int(chosen["ID"])]
     logo_file, logo_mime = _logo(conn, meta.get("logo"))
 
-    name = _text(meta.get("org_name")) or _text(chosen["post_title"])
+    name = meta_text(meta.get("org_name")) or meta_text(chosen["post_title"])
     return Business(
         id=int(chosen["ID"]),
-        name=name or _text(meta.get("name")),
-        contact_name=_text(meta.get("name")),
-        email=_text(meta.get("email")),
-        mobile=_text(meta.get("mobile")),
-        web=_text(meta.get("web")),
-        address=_text(meta.get("address")),
-        city=_text(meta.get("city")),
-        region=_text(meta.get("region")),
-        zip=_text(meta.get("zip")),
-        country=_text(meta.get("country")),
+        name=name or meta_text(meta.get("name")),
+        contact_name=meta_text(meta.get("name")),
+        email=meta_text(meta.get("email")),
+        mobile=meta_text(meta.get("mobile")),
+        web=meta_text(meta.get("web")),
+        address=meta_text(meta.get("address")),
+        city=meta_text(meta.get("city")),
+        region=meta_text(meta.get("region")),
+        zip=meta_text(meta.get("zip")),
+        country=meta_text(meta.get("country")),
         logo_file=logo_file,
         logo_mime=logo_mime,
     )
@@ -102,7 +103,7 @@ def get_business(conn: Connection, business_id: int | None = None) -> Business |
 
 def site_name(conn: Connection) -> str:
     """The WordPress site's title, for when no business has been set up."""
-    return _text(get_option(conn, "blogname"))
+    return meta_text(get_option(conn, "blogname"))
 
 
 def logo_path(business: Business, uploads_dir: str) -> Path | None:
@@ -135,9 +136,3 @@ def _logo(conn: Connection, attachment_id: Any) -> tuple[str, str]:
     if row is None or row["post_mime_type"] not in LOGO_TYPES:
         return "", ""
     return str(row["meta_value"] or ""), str(row["post_mime_type"])
-
-
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, bool | dict | list):
-        return ""
-    return str(value).strip()

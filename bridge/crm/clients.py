@@ -16,6 +16,7 @@ from typing import Any
 from ..money import is_on
 from ..wp.db import Connection, placeholders
 from ..wp.meta import get_metas
+from .values import meta_int, meta_text
 
 POST_TYPES = {"person": "ndpv_person", "org": "ndpv_org"}
 KINDS = {post_type: kind for kind, post_type in POST_TYPES.items()}
@@ -86,7 +87,7 @@ def client_ids_for(client: Client) -> tuple[int, ...]:
 def portal_link(conn: Connection, user_id: int) -> PortalLink | None:
     """Read a user's client link in one query; None when the user has none."""
     values = get_metas(conn, "user", [user_id], USER_META_KEYS)[int(user_id)]
-    client_id = _int(values.get("ndpv_client_id"))
+    client_id = meta_int(values.get("ndpv_client_id"))
     if not client_id:
         return None
     return PortalLink(
@@ -125,7 +126,7 @@ def _load(conn: Connection, sql: str, params: tuple[Any, ...]) -> list[Client]:
     rows = conn.query(sql, params)
     metas = get_metas(conn, "post", [row["ID"] for row in rows], CONTACT_KEYS)
     org_ids = {
-        _int(metas[int(row["ID"])].get("org_id"))
+        meta_int(metas[int(row["ID"])].get("org_id"))
         for row in rows
         if row["post_type"] == POST_TYPES["person"]
     } - {0}
@@ -147,40 +148,27 @@ def _org_names(conn: Connection, org_ids: set[int]) -> dict[int, str]:
 
 def _client(row: Mapping[str, Any], meta: Mapping[str, Any], orgs: dict[int, str]):
     kind = KINDS[row["post_type"]]
-    org_id = _int(meta.get("org_id")) if kind == "person" else 0
+    org_id = meta_int(meta.get("org_id")) if kind == "person" else 0
     if org_id not in orgs:
         # An org that was deleted or never existed grants nothing.
         org_id = 0
-    name = str(row["post_title"] or "").strip() or _text(
+    name = str(row["post_title"] or "").strip() or meta_text(
         meta.get("name" if kind == "org" else "first_name")
     )
     return Client(
         id=int(row["ID"]),
         kind=kind,
         name=name,
-        email=_text(meta.get("email")),
-        mobile=_text(meta.get("mobile")),
-        web=_text(meta.get("web")),
-        address=_text(meta.get("address")),
-        city=_text(meta.get("city")),
-        region=_text(meta.get("region")),
-        zip=_text(meta.get("zip")),
-        country=_text(meta.get("country")),
+        email=meta_text(meta.get("email")),
+        mobile=meta_text(meta.get("mobile")),
+        web=meta_text(meta.get("web")),
+        address=meta_text(meta.get("address")),
+        city=meta_text(meta.get("city")),
+        region=meta_text(meta.get("region")),
+        zip=meta_text(meta.get("zip")),
+        country=meta_text(meta.get("country")),
         org_id=org_id,
         org_name=orgs.get(org_id, ""),
         is_client=is_on(meta.get("is_client")),
         portal=is_on(meta.get("client_portal")),
     )
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return 0
-
-
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, bool | dict | list):
-        return ""
-    return str(value).strip()

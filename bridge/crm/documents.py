@@ -24,6 +24,7 @@ from ..wp.db import Connection, placeholders
 from ..wp.meta import get_meta, get_metas, update_meta
 from ..wp.posts import site_timezone, update_post
 from .activity import record_activity
+from .values import meta_int, meta_text
 
 log = logging.getLogger(__name__)
 
@@ -394,29 +395,29 @@ def _document(doc_id: int, meta: Mapping[str, Any]) -> Document:
     invoice = meta.get("invoice")
     invoice = dict(invoice) if isinstance(invoice, Mapping) else {}
     stored_due = meta.get("due")
-    number = _text(meta.get("num")) or _text(invoice.get("num"))
+    number = meta_text(meta.get("num")) or meta_text(invoice.get("num"))
     return Document(
         id=doc_id,
-        path=_text(meta.get("path")),
+        path=meta_text(meta.get("path")),
         number=number,
-        status=_text(meta.get("status")),
+        status=meta_text(meta.get("status")),
         date=parse_moment(meta.get("date") or invoice.get("date")),
         due_date=parse_moment(meta.get("due_date") or invoice.get("due_date")),
-        business_id=_int(meta.get("from") or invoice.get("from")),
-        client_id=_int(meta.get("to")),
-        client_type=_text(meta.get("to_type")),
-        project_id=_int(meta.get("module_id")),
+        business_id=meta_int(meta.get("from") or invoice.get("from")),
+        client_id=meta_int(meta.get("to")),
+        client_type=meta_text(meta.get("to_type")),
+        project_id=meta_int(meta.get("module_id")),
         invoice=invoice,
         paid=to_decimal(meta.get("paid")),
         stored_due=(None if stored_due in (None, "") else to_decimal(stored_due)),
-        token=_text(meta.get("token")),
+        token=meta_text(meta.get("token")),
         feedback=dict(meta["feedback"])
         if isinstance(meta.get("feedback"), Mapping)
         else {},
         feedback_by=dict(meta["feedback_by"])
         if isinstance(meta.get("feedback_by"), Mapping)
         else {},
-        payment_info=_text(meta.get("payment_info")),
+        payment_info=meta_text(meta.get("payment_info")),
     )
 
 
@@ -528,16 +529,3 @@ def decide(
         "attachment": [],
         "time": stamp,
     }
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return 0
-
-
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, bool | dict | list):
-        return ""
-    return str(value).strip()

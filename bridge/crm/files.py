@@ -23,7 +23,7 @@ import secrets
 import shutil
 import struct
 import unicodedata
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -41,6 +41,7 @@ from .projects import (
     parse_date,
     workspace_id,
 )
+from .values import meta_int, meta_text
 
 log = logging.getLogger(__name__)
 
@@ -286,19 +287,21 @@ def _files(conn: Connection, found: list[dict[str, Any]]) -> list[ProjectFile]:
     metas = get_metas(conn, "post", ids, FILE_META)
     attachments = _attachments(
         conn,
-        {_int(metas[i].get("file")) for i in ids if metas[i].get("type") != "link"},
+        {meta_int(metas[i].get("file")) for i in ids if metas[i].get("type") != "link"},
     )
     files = []
     for row in found:
         file_id = int(row["ID"])
         meta = metas[file_id]
-        kind = "link" if _text(meta.get("type")) == "link" else "file"
-        attachment = attachments.get(_int(meta.get("file"))) if kind == "file" else None
-        title = _text(meta.get("title"))
+        kind = "link" if meta_text(meta.get("type")) == "link" else "file"
+        attachment = (
+            attachments.get(meta_int(meta.get("file"))) if kind == "file" else None
+        )
+        title = meta_text(meta.get("title"))
         files.append(
             ProjectFile(
                 id=file_id,
-                project_id=_int(meta.get("tab_id")),
+                project_id=meta_int(meta.get("tab_id")),
                 type=kind,
                 title=title or (attachment["title"] if attachment else ""),
                 url=safe_link(meta.get("url")) if kind == "link" else "",
@@ -329,15 +332,15 @@ def _attachments(conn: Connection, ids: set[int]) -> dict[int, dict[str, Any]]:
     )
     found: dict[int, dict[str, Any]] = {}
     for row in rows:
-        attached = _text(row["attached"])
+        attached = meta_text(row["attached"])
         found.setdefault(
             int(row["ID"]),
             {
                 "id": int(row["ID"]),
-                "title": _text(row["post_title"]),
-                "mime": _text(row["post_mime_type"]),
+                "title": meta_text(row["post_title"]),
+                "mime": meta_text(row["post_mime_type"]),
                 "attached": attached,
-                "name": _text(row["original"]) or attached.rsplit("/", 1)[-1],
+                "name": meta_text(row["original"]) or attached.rsplit("/", 1)[-1],
             },
         )
     return found
@@ -376,7 +379,7 @@ def download_for(project_file: ProjectFile, uploads_dir: str | Path) -> Download
 
 def safe_link(value: Any) -> str:
     """The URL if it is an http(s) address, else an empty string."""
-    url = _text(value)
+    url = meta_text(value)
     if len(url) > MAX_URL or any(ord(ch) < 33 for ch in url):
         return ""
     parts = urlsplit(url)
@@ -772,16 +775,3 @@ def _webp_size(head: bytes) -> tuple[int, int] | None:
         width, height = struct.unpack("<HH", head[26:30])
         return width & 0x3FFF, height & 0x3FFF
     return None
-
-
-def _int(value: Any) -> int:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return 0
-
-
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, bool | Mapping | list):
-        return ""
-    return str(value).strip()
