@@ -184,7 +184,10 @@ def split_file_name(name: str) -> tuple[str, str]:
     name = unicodedata.normalize("NFC", str(name or "")).strip()
     if not name:
         raise UploadRefused("Choose a file to upload.")
-    if "/" in name or "\\" in name or "\x00" in name or name.strip(".") == "":
+    # A drive letter ("C:a.png") is a Windows path too, and some multipart parsers
+    # drop the backslashes of "C:\\dir\\a.png" before the name reaches us.
+    drive = re.match(r"[A-Za-z]:", name) is not None
+    if "/" in name or "\\" in name or "\x00" in name or drive or name.strip(".") == "":
         raise UploadRefused(
             "The file name must be a plain name, without folders such as ../ or C:\\."
         )

@@ -263,9 +263,12 @@ def arrive(page: Any, url: Any) -> None:
 def toggle_access(page: Any, stack: Stack) -> str:
     """Press the client's Client Portal Access button; return the notice shown."""
     page.goto(f"{stack.wp.url}/wp-admin/admin.php?page=wppb-clients")
-    page.get_by_role(
-        "button", name=f"Client Portal Access for {CLIENT_NAME}", exact=True
-    ).click()
+    # The form posts and comes back to this same screen: wait for the navigation,
+    # not for an address the page already has.
+    with page.expect_navigation():
+        page.get_by_role(
+            "button", name=f"Client Portal Access for {CLIENT_NAME}", exact=True
+        ).click()
     arrive(page, re.compile(r".*page=wppb-clients.*"))
     notice = page.locator(".notice p").first
     return notice.inner_text()

@@ -185,8 +185,11 @@ def test_accept_an_estimate_and_change_the_password(site: Site, browser: Any):
         dialog = page.locator(f"#confirm-accept-{site.estimate_id}")
         assert dialog.is_visible()
         assert "Let's start on Monday." in dialog.inner_text()
-        dialog.get_by_role("button", name="Yes, accept").click()
-        page.wait_for_url(estimate_url)
+        # The form posts and is redirected back to the same address: wait for that
+        # navigation itself, not for a URL the page already has.
+        with page.expect_navigation():
+            dialog.get_by_role("button", name="Yes, accept").click()
+        assert page.url == estimate_url
         assert "Thank you. You accepted this estimate." in page.inner_text("main")
 
         stored = wp.php(
@@ -206,8 +209,9 @@ def test_accept_an_estimate_and_change_the_password(site: Site, browser: Any):
         page.fill("#current_password", site.password)
         page.fill("#new_password", NEW_PASSWORD)
         page.fill("#confirm_password", NEW_PASSWORD)
-        page.get_by_role("button", name="Change password").click()
-        page.wait_for_url(f"{portal}/settings")
+        with page.expect_navigation():
+            page.get_by_role("button", name="Change password").click()
+        assert page.url == f"{portal}/settings"
         assert "Your password was changed." in page.inner_text("main")
         page.goto(f"{portal}/invoices")
         assert page.url == f"{portal}/invoices"
