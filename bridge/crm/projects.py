@@ -64,6 +64,18 @@ class ProjectError(ValueError):
     """A client's input that cannot be saved; the message is shown to the client."""
 
 
+class PermissionsError(ProjectError):
+    """Permissions an admin chose that cannot be stored.
+
+    `section` names the section whose choice contradicts itself (adding without
+    seeing); it is empty when the input was not understood at all.
+    """
+
+    def __init__(self, message: str, section: str = "") -> None:
+        super().__init__(message)
+        self.section = section
+
+
 # -- who sees what -----------------------------------------------------------------
 
 
@@ -116,7 +128,11 @@ def project_scope(
 
 
 def org_projects_visible(conn: Connection) -> bool:
-    """Whether people see their organization's projects; on unless turned off."""
+    """Whether people see their organization's projects; on unless turned off.
+
+    The plugin's settings store `1` or `0`; an absent option is on, while `0`, an
+    empty string (WordPress's `false`) and words such as `off` are off.
+    """
     value = get_option(conn, ORG_PROJECTS_OPTION)
     return True if value is None else is_on(value)
 
@@ -167,6 +183,75 @@ def permissions_value(permissions: Permissions) -> dict[str, dict[str, bool]]:
         section: {"view": permissions[section].view, "add": permissions[section].add}
         for section in SECTIONS
     }
+
+
+# What a ticked checkbox of the admin's form sends; an unticked one sends nothing.
+_CHECKED = "1"
+
+
+def permission_field(section: str, flag: str) -> str:
+    """The form field of one choice, such as `tasks_view` or `notes_add`."""
+    return f"{section}_{flag}"
+
+
+def read_permissions_form(fields: Mapping[str, Any]) -> Permissions:
+    """Read the admin's checkboxes: `{section}_view` and `{section}_add`, `1` if ticked.
+
+    Other fields are ignored. Adding implies seeing, so a section that clients may
+    add to but not see is refused rather than silently changed.
+
+    :raise PermissionsError: when a value is not a ticked checkbox's, or a choice
+        contradicts itself.
+    """
+    sections = {}
+    for section in SECTIONS:
+        flags = {}
+        for flag in ("view", "add"):
+            value = fields.get(permission_field(section, flag))
+            if value not in (None, _CHECKED):
+                raise PermissionsError("The permissions form was not understood.")
+            flags[flag] = value == _CHECKED
+        if flags["add"] and not flags["view"]:
+            raise PermissionsError(
+                f"Clients can add only to what they see ({section}).", section
+            )
+        sections[section] = Access(**flags)
+    return Permissions(**sections)
+
+
+def project_exists(conn: Connection, project_id: int) -> bool:
+    """Whether a published project of this id exists, whichever client's it is."""
+    found = conn.scalar(
+        "SELECT ID FROM {posts} WHERE ID = %s AND post_type = %s AND post_status = %s",
+        (int(project_id), PROJECT_TYPE, "publish"),
+    )
+    return found is not None
+
+
+def set_client_permissions(
+    conn: Connection, project_id: int, permissions: Permissions
+) -> bool:
+    """Store what clients see of a project and may add to it, as an admin chose.
+
+    Returns False, writing nothing, when there is no published project of that id.
+    Nothing is recorded in the activity log: that log is the clients' own.
+    """
+    with conn.transaction():
+        if conn.backend == "mysql":
+            # One change at a time: update_meta checks, then inserts the row.
+            conn.execute(
+                "SELECT ID FROM {posts} WHERE ID = %s FOR UPDATE", (int(project_id),)
+            )
+        if not project_exists(conn, project_id):
+            return False
+        update_meta(
+            conn,
+            "post",
+            int(project_id),
+            PERMISSIONS_META,
+            permissions_value(permissions),
+        )
+    return True
 
 
 # -- a client's email choices for a project -------------------------------------------
