@@ -5,6 +5,10 @@ note or file answers 404 exactly as a missing one. What a client adds is written
 the client's WordPress user as author and logged in the activity log in the same
 transaction. A form that cannot be saved shows the project page again with the
 message next to the form and what the client typed.
+
+An administrator looking at a project as a client also gets a panel to choose which
+of its tasks, notes and files clients see and may add to; that change is the
+administrator's own and is not part of the clients' activity log.
 """
 
 from __future__ import annotations
@@ -42,15 +46,21 @@ from ..crm.files import (
 from ..crm.notes import add_note, list_notes
 from ..crm.projects import (
     NOTIFY_EVENTS,
+    SECTIONS,
+    PermissionsError,
     Project,
     ProjectError,
     get_project,
     list_projects,
     notification_choices,
     parse_date,
+    permission_field,
     project_documents,
+    project_exists,
     project_scope,
+    read_permissions_form,
     save_notification_choices,
+    set_client_permissions,
 )
 from ..crm.tasks import (
     add_task,
@@ -62,8 +72,16 @@ from ..crm.tasks import (
 )
 from ..web import get_db, settings
 from ..wp.db import Connection
+from ..wp.users import user_can
 from . import bp
-from .access import acting_admin, client_required, current_client, user_id
+from .access import (
+    acting_admin,
+    client_required,
+    current_client,
+    resolve_client,
+    user_id,
+)
+from .auth import login_required
 
 log = logging.getLogger(__name__)
 
@@ -73,6 +91,8 @@ ACTIVITY_PER_PAGE = 20
 MAX_PAGE = 100_000
 # The records each section of a project shows, as the activity log names them.
 SECTION_POST_TYPES = {"tasks": "ndpv_task", "notes": "ndpv_note", "files": "ndpv_file"}
+# Who may choose what clients see of a project: WordPress's own settings capability.
+MANAGE_CAPABILITY = "manage_options"
 
 
 def scope():
@@ -105,6 +125,20 @@ def section_or_404(project: Project, section: str, *, adding: bool = False) -> N
         abort(404)
     if adding and not access.add:
         abort(403, description=_("Adding to this part of the project is turned off."))
+
+
+def can_manage_permissions() -> bool:
+    """Whether the logged-in user may choose what clients see of a project."""
+    user = g.get("wp_user")
+    return user is not None and user_can(get_db(), user, MANAGE_CAPABILITY)
+
+
+def section_labels() -> dict[str, str]:
+    return {
+        "tasks": _("Tasks & activities"),
+        "notes": _("Notes"),
+        "files": _("Files"),
+    }
 
 
 def _page_arg(name: str) -> int:
@@ -201,6 +235,11 @@ def project_page(
             activity_page=activity_page,
             activity_more=len(activity) > ACTIVITY_PER_PAGE,
             choices=choices,
+            # Only an administrator's page pays for the capability check.
+            can_manage=acting_admin() and can_manage_permissions(),
+            sections=SECTIONS,
+            section_labels=section_labels(),
+            permission_field=permission_field,
             me=user_id(g.wp_user),
             can_act=not acting_admin(),
             show_ip=acting_admin(),
@@ -395,6 +434,62 @@ def project_settings(project_id: int):
             detail="email on: " + (", ".join(wanted) or "nothing"),
         )
     return _done(project, _("Your email choices were saved."), "settings")
+
+
+# -- what an administrator decides ---------------------------------------------------
+
+
+@bp.post("/projects/<int:project_id>/permissions")
+@login_required
+def project_permissions(project_id: int):
+    """Store which sections clients see and may add to, for administrators only.
+
+    Not a client's action: clients are refused before the project is even looked
+    up, and nothing goes into the activity log.
+    """
+    if not can_manage_permissions():
+        abort(403, description=_("Only administrators can change what clients see."))
+    conn = get_db()
+    if not project_exists(conn, project_id):
+        abort(404)
+    try:
+        permissions = read_permissions_form(request.form)
+    except PermissionsError as exc:
+        return _permissions_refused(project_id, exc)
+    if not set_client_permissions(conn, project_id, permissions):
+        abort(404)  # deleted since the check above
+    log.info(
+        "client permissions of project %s set by user %s",
+        project_id,
+        user_id(g.wp_user),
+    )
+    flash(_("The client permissions were saved."), "success")
+    return redirect(
+        url_for("portal.project", project_id=project_id, _anchor="permissions"), 303
+    )
+
+
+def _permissions_refused(project_id: int, exc: PermissionsError):
+    """Show the project again with the message by the panel, or a plain 400 page.
+
+    The administrator's chosen client may not see this project, or none may be
+    chosen yet; then there is no project page to show the panel on.
+    """
+    if exc.section:
+        message = _(
+            "Clients can add only to what they see: tick “Client sees” for "
+            "%(section)s too, or untick “Client may add”.",
+            section=section_labels()[exc.section],
+        )
+    else:
+        message = _("The permissions were not understood. Reload the page and retry.")
+    project = get_project(get_db(), scope(), project_id) if resolve_client() else None
+    if project is None:
+        abort(400, description=message)
+    values = {key: value for key, value in request.form.items() if key != "csrf_token"}
+    return project_page(
+        project, errors={"permissions": message}, form=values, status=400
+    )
 
 
 def _refused(project: Project, form_name: str, message: str):
