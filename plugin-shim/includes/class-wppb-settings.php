@@ -10,11 +10,15 @@ if ( ! defined( 'ABSPATH' ) ) {
 }
 
 /**
- * Reads, sanitizes and edits the option `wppb_settings`.
+ * Reads, sanitizes and edits the options `wppb_settings` and `wppb_org_projects_visible`.
  *
- * The option is an array with the keys `service_url`, `portal_url`, `secret` and
+ * `wppb_settings` is an array with the keys `service_url`, `portal_url`, `secret` and
  * `redirect_clients`. The constant `WPPB_SECRET`, when defined in wp-config.php,
  * takes the place of the stored secret.
+ *
+ * `wppb_org_projects_visible` is its own option, `'1'` or `'0'`, because the portal
+ * service reads it from the database: whether a person sees the projects of the
+ * organization they belong to. Absent means on.
  */
 class WPPB_Settings {
 
@@ -22,6 +26,16 @@ class WPPB_Settings {
 	 * Name of the option that holds every setting.
 	 */
 	const OPTION = 'wppb_settings';
+
+	/**
+	 * Name of the option that lets people see their organization's projects.
+	 */
+	const ORG_PROJECTS_OPTION = 'wppb_org_projects_visible';
+
+	/**
+	 * Stored values that mean "off", as the portal service reads a flag.
+	 */
+	const OFF_VALUES = array( '', '0', 'false', 'no', 'off', 'null' );
 
 	/**
 	 * Slug of the settings page and name of its settings group.
@@ -121,6 +135,36 @@ class WPPB_Settings {
 	}
 
 	/**
+	 * Whether people see the projects of the organization they belong to.
+	 *
+	 * Reads the option as the portal service does: absent is on; `'0'`, an empty
+	 * string (a stored `false`) and words such as `off` are off.
+	 *
+	 * @since 0.1.0
+	 *
+	 * @return bool
+	 */
+	public static function org_projects_visible() {
+		return self::is_on( get_option( self::ORG_PROJECTS_OPTION, '1' ) );
+	}
+
+	/**
+	 * Reads a stored flag the way the portal service does.
+	 *
+	 * @since 0.1.0
+	 *
+	 * @param mixed $value The stored value.
+	 * @return bool
+	 */
+	public static function is_on( $value ) {
+		if ( is_string( $value ) ) {
+			return ! in_array( strtolower( trim( $value ) ), self::OFF_VALUES, true );
+		}
+
+		return (bool) $value;
+	}
+
+	/**
 	 * Whether the shared secret comes from the `WPPB_SECRET` constant.
 	 *
 	 * @since 0.1.0
@@ -202,6 +246,17 @@ class WPPB_Settings {
 			)
 		);
 
+		register_setting(
+			self::PAGE,
+			self::ORG_PROJECTS_OPTION,
+			array(
+				'type'              => 'string',
+				'sanitize_callback' => array( __CLASS__, 'sanitize_flag' ),
+				'default'           => '1',
+				'show_in_rest'      => false,
+			)
+		);
+
 		add_settings_section(
 			'wppb_main',
 			__( 'Portal service', 'wp-portal-bridge' ),
@@ -232,6 +287,21 @@ class WPPB_Settings {
 				$args
 			);
 		}
+
+		add_settings_section(
+			'wppb_clients',
+			__( 'What clients see', 'wp-portal-bridge' ),
+			array( __CLASS__, 'render_clients_section' ),
+			self::PAGE
+		);
+
+		add_settings_field(
+			'wppb_org_projects_visible',
+			__( "People see their organization's projects", 'wp-portal-bridge' ),
+			array( __CLASS__, 'render_org_projects_field' ),
+			self::PAGE,
+			'wppb_clients'
+		);
 	}
 
 	/**
@@ -302,6 +372,25 @@ class WPPB_Settings {
 		$clean['secret']           = self::sanitize_secret( $input, (string) $old['secret'] );
 
 		return $clean;
+	}
+
+	/**
+	 * Cleans a checkbox option to `'1'` or `'0'`.
+	 *
+	 * The form sends `'0'` under a ticked checkbox's `'1'`; anything not a plain
+	 * value, such as the null options.php passes for a missing field, is off.
+	 *
+	 * @since 0.1.0
+	 *
+	 * @param mixed $input The submitted value.
+	 * @return string
+	 */
+	public static function sanitize_flag( $input ) {
+		if ( ! is_scalar( $input ) ) {
+			return '0';
+		}
+
+		return self::is_on( (string) $input ) ? '1' : '0';
 	}
 
 	/**
@@ -578,6 +667,38 @@ class WPPB_Settings {
 			checked( self::redirect_clients(), true, false ),
 			esc_html__(
 				'After login, and away from the dashboard, send clients to the portal',
+				'wp-portal-bridge'
+			)
+		);
+	}
+
+	/**
+	 * Prints the introduction of the section about what clients see.
+	 *
+	 * @since 0.1.0
+	 */
+	public static function render_clients_section() {
+		echo '<p>';
+		esc_html_e(
+			'Which tasks, notes and files clients see is set per project, in the portal.',
+			'wp-portal-bridge'
+		);
+		echo '</p>';
+	}
+
+	/**
+	 * Prints the checkbox that shows an organization's projects to its people.
+	 *
+	 * @since 0.1.0
+	 */
+	public static function render_org_projects_field() {
+		printf(
+			'<input type="hidden" name="%1$s" value="0" />'
+			. '<label><input type="checkbox" name="%1$s" value="1" %2$s /> %3$s</label>',
+			esc_attr( self::ORG_PROJECTS_OPTION ),
+			checked( self::org_projects_visible(), true, false ),
+			esc_html__(
+				'A person who belongs to a client organization also sees its projects',
 				'wp-portal-bridge'
 			)
 		);
