@@ -19,6 +19,7 @@ if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
  */
 function wppb_uninstall_site() {
 	delete_option( 'wppb_settings' );
+	delete_option( 'wppb_org_projects_visible' );
 }
 
 if ( is_multisite() ) {
