@@ -15,7 +15,7 @@ from ..money import is_on
 from ..wp.db import Connection
 from ..wp.meta import get_metas
 from ..wp.options import get_option
-from .values import meta_text
+from .values import meta_text, postal_lines
 
 POST_TYPE = "ndpv_business"
 META_KEYS = (
@@ -56,10 +56,9 @@ class Business:
 
     @property
     def address_lines(self) -> list[str]:
-        city_line = " ".join(
-            part for part in (self.city, self.region, self.zip) if part
-        ).strip()
-        return [line for line in (self.address, city_line, self.country) if line]
+        return postal_lines(
+            self.address, self.city, self.region, self.zip, self.country
+        )
 
 
 def get_business(conn: Connection, business_id: int | None = None) -> Business | None:

@@ -16,7 +16,7 @@ from typing import Any
 from ..money import is_on
 from ..wp.db import Connection, placeholders
 from ..wp.meta import get_metas
-from .values import meta_int, meta_text
+from .values import meta_int, meta_text, postal_lines
 
 POST_TYPES = {"person": "ndpv_person", "org": "ndpv_org"}
 KINDS = {post_type: kind for kind, post_type in POST_TYPES.items()}
@@ -71,10 +71,9 @@ class Client:
     @property
     def address_lines(self) -> list[str]:
         """The postal address as it is printed: street, then city line, then country."""
-        city_line = " ".join(
-            part for part in (self.city, self.region, self.zip) if part
-        ).strip()
-        return [line for line in (self.address, city_line, self.country) if line]
+        return postal_lines(
+            self.address, self.city, self.region, self.zip, self.country
+        )
 
 
 def client_ids_for(client: Client) -> tuple[int, ...]:

@@ -19,3 +19,11 @@ def meta_text(value: Any) -> str:
     if value is None or isinstance(value, bool | Mapping | list):
         return ""
     return str(value).strip()
+
+
+def postal_lines(
+    address: str, city: str, region: str, zip_code: str, country: str
+) -> list[str]:
+    """A postal address as it is printed: street, then the city line, then country."""
+    city_line = " ".join(part for part in (city, region, zip_code) if part).strip()
+    return [line for line in (address, city_line, country) if line]
