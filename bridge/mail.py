@@ -140,14 +140,31 @@ def welcome_message(
         elif "{password}" not in body and "{reset_url}" not in body:
             body = body.rstrip() + "\n\n" + RESET_PARAGRAPH
 
+    return compose(
+        to=welcome.to,
+        sender=sender,
+        subject=_fill_text(subject, values),
+        text=_plain(_fill_text(body, values)),
+        html_page=_html_page(_fill_html(body, values)),
+    )
+
+
+def compose(
+    *, to: str, sender: str, subject: str, text: str, html_page: str
+) -> EmailMessage:
+    """Build an email with a plain text and an HTML part, and the headers we send.
+
+    The subject is put on one line without markup, so that no value can add a
+    header; `html_page` is a whole HTML document whose values are already escaped.
+    """
     message = EmailMessage()
-    message["Subject"] = _one_line(_fill_text(subject, values))
+    message["Subject"] = _one_line(subject)
     message["From"] = sender
-    message["To"] = welcome.to
+    message["To"] = to
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=_domain(sender))
-    message.set_content(_plain(_fill_text(body, values)))
-    message.add_alternative(_html_page(_fill_html(body, values)), subtype="html")
+    message.set_content(text)
+    message.add_alternative(html_page, subtype="html")
     return message
 
 
