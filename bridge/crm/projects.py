@@ -24,6 +24,7 @@ from ..money import compute_totals, currency_code, is_on, to_decimal
 from ..wp.db import Connection, placeholders
 from ..wp.meta import get_meta, get_metas, update_meta
 from ..wp.options import get_option
+from .values import meta_int, meta_text
 
 PROJECT_TYPE = "ndpv_project"
 STATUS_TAXONOMY = "ndpv_project_status"
@@ -421,7 +422,7 @@ def taxonomy_terms(conn: Connection, taxonomy: str) -> list[Term]:
         "WHERE tt.taxonomy = %s",
         ("type", "tax_pos", taxonomy),
     )
-    rows.sort(key=lambda row: (_int(row["position"], 10**9), int(row["term_id"])))
+    rows.sort(key=lambda row: (meta_int(row["position"], 10**9), int(row["term_id"])))
     return [_term(row) for row in rows]
 
 
@@ -505,21 +506,21 @@ def _projects(conn: Connection, rows: list[dict[str, Any]]) -> list[Project]:
         project_id = int(row["ID"])
         meta = metas[project_id]
         statuses = terms[project_id][STATUS_TAXONOMY]
-        budget = _text(meta.get("budget"))
+        budget = meta_text(meta.get("budget"))
         total, done = counts.get(project_id, (0, 0))
         projects.append(
             Project(
                 id=project_id,
-                title=_text(row["post_title"]) or _text(meta.get("title")),
+                title=meta_text(row["post_title"]) or meta_text(meta.get("title")),
                 description=str(row["post_content"] or ""),
-                person_id=_int(meta.get("person_id")),
-                org_id=_int(meta.get("org_id")),
+                person_id=meta_int(meta.get("person_id")),
+                org_id=meta_int(meta.get("org_id")),
                 status=statuses[0] if statuses else None,
                 tags=[term.name for term in terms[project_id][TAG_TAXONOMY]],
                 start_date=parse_date(meta.get("start_date")),
                 due_date=parse_date(meta.get("due_date")),
                 budget=to_decimal(budget) if budget else None,
-                currency=_text(meta.get("currency")),
+                currency=meta_text(meta.get("currency")),
                 permissions=parse_permissions(meta.get(PERMISSIONS_META)),
                 tasks_total=total,
                 tasks_done=done,
@@ -562,7 +563,7 @@ def task_counts(
         ],
     )
     return {
-        _int(row["project_id"]): (int(row["total"] or 0), int(row["done"] or 0))
+        meta_int(row["project_id"]): (int(row["total"] or 0), int(row["done"] or 0))
         for row in rows
     }
 
@@ -667,7 +668,7 @@ def project_documents(
 def _document(doc_id: int, meta: Mapping[str, Any]) -> ProjectDocument:
     invoice = meta.get("invoice")
     invoice = invoice if isinstance(invoice, Mapping) else {}
-    status = _text(meta.get("status"))
+    status = meta_text(meta.get("status"))
     total = compute_totals(invoice).grand_total
     paid = to_decimal(meta.get("paid"))
     stored_due = meta.get("due")
@@ -679,8 +680,8 @@ def _document(doc_id: int, meta: Mapping[str, Any]) -> ProjectDocument:
         due = total - paid
     return ProjectDocument(
         id=doc_id,
-        path=_text(meta.get("path")),
-        number=_text(meta.get("num")) or _text(invoice.get("num")),
+        path=meta_text(meta.get("path")),
+        number=meta_text(meta.get("num")) or meta_text(invoice.get("num")),
         status=status,
         date=parse_date(meta.get("date") or invoice.get("date")),
         due_date=parse_date(meta.get("due_date") or invoice.get("due_date")),
@@ -689,22 +690,6 @@ def _document(doc_id: int, meta: Mapping[str, Any]) -> ProjectDocument:
         paid=paid,
         due=due,
     )
-
-
-# -- small readers -----------------------------------------------------------------
-
-
-def _int(value: Any, default: int = 0) -> int:
-    try:
-        return int(str(value).strip())
-    except (TypeError, ValueError):
-        return default
-
-
-def _text(value: Any) -> str:
-    if value is None or isinstance(value, bool | dict | list):
-        return ""
-    return str(value).strip()
 
 
 # -- what clients type -------------------------------------------------------------
@@ -728,4 +713,4 @@ def clean_text(value: Any) -> str:
 
 def workspace_id(conn: Connection) -> int:
     """The workspace id every new CRM record carries as `ws_id`."""
-    return _int(get_option(conn, "ndpv_workspace_default"), 0)
+    return meta_int(get_option(conn, "ndpv_workspace_default"), 0)
