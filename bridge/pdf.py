@@ -4,9 +4,14 @@ Nothing here knows about Flask or the database: the caller gathers the business,
 client and the stored ``invoice`` array into a ``PdfDocument`` and gets bytes back.
 Figures come from ``bridge.money``, the one place the totals are computed.
 
-Text is set in DejaVu Sans, embedded (as a subset) so that accented, Greek and Cyrillic
-names print on any reader.  The font is looked for at run time; ``PdfFontError`` says
-which package to install when it is missing.
+Text is set in DejaVu Sans, embedded (as a subset) so that accented, Greek, Cyrillic,
+Hebrew and Arabic names print on any reader.  The font is looked for at run time;
+``PdfFontError`` says which package to install when it is missing.
+
+reportlab draws text left to right, glyph after glyph.  Hebrew and Arabic are therefore
+broken into lines in reading order first, then each line is put in the order it is seen
+(``python-bidi``), Arabic letters having been joined into their contextual forms before
+(``arabic-reshaper``).  Text without right-to-left letters is left as it is.
 """
 
 import html
@@ -20,15 +25,18 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import partial
 from pathlib import Path
 from xml.sax.saxutils import escape
 
+from arabic_reshaper import ArabicReshaper
 from babel.dates import format_date
 from babel.numbers import format_decimal
+from bidi import get_display
 from PIL import Image as PILImage
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT, TA_RIGHT
-from reportlab.lib.pagesizes import A4
+from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
@@ -49,6 +57,7 @@ from reportlab.platypus import (
 
 from bridge.errors import BridgeError
 from bridge.money import (
+    ExtraLine,
     ItemLine,
     Totals,
     compute_totals,
@@ -78,13 +87,7 @@ _FONT_DIRS = (
     "/Library/Fonts",
 )
 
-# TODO: Arabic and Hebrew text prints with the right glyphs but in stored (logical)
-# order, and Arabic letters unjoined, so it reads wrongly.  reportlab reorders and
-# shapes right-to-left text only with its optional rlbidi and uharfbuzz modules, and
-# rlbidi is not published on the package registry we install from.  Once it is, pass
-# wordWrap="RTL" and shaping=1 on paragraphs whose text is mostly right-to-left.
-
-PAGE_SIZE = A4
+PAGE_SIZES = {"A4": A4, "Letter": LETTER}
 MARGIN_X = 20 * mm
 MARGIN_TOP = 18 * mm
 MARGIN_BOTTOM = 20 * mm
@@ -108,8 +111,8 @@ ACCENT_TINT = colors.HexColor("#eef3f8")
 GOOD = colors.HexColor("#1d7a4d")
 BAD = colors.HexColor("#b42318")
 
-# Every word the PDF prints, in English; the portal translates elsewhere.
-# TODO: take these from the portal's translations once it has them, keyed by locale.
+# Every word the PDF prints, in English.  A caller passes its own translations as
+# ``PdfDocument.labels``; a key it leaves out is printed in English.
 LABELS = {
     "invoice": "Invoice",
     "estimate": "Estimate",
@@ -124,21 +127,36 @@ LABELS = {
     "item_tax": "Item tax",
     "total": "Total",
     "paid": "Paid",
+    "items": "Items",
     "qty": "Qty",
     "price": "Unit price",
     "tax": "Tax",
+    "fee": "Fee",
+    "discount": "Discount",
     "amount": "Amount",
     "no_items": "No items",
     "note": "Notes",
     "terms": "Terms",
     "payment_details": "Payment details",
-    "page": "Page {page} of {pages}",
-    "status_paid": "PAID",
-    "status_accept": "ACCEPTED",
-    "status_decline": "DECLINED",
-    "status_overdue": "OVERDUE",
-    "status_expired": "EXPIRED",
+    "page": "Page %(page)s of %(pages)s",
+    "from": "from %(name)s",
+    "to": "to %(name)s",
+    # Status marks, printed in capitals.
+    "status_paid": "Paid",
+    "status_accept": "Accepted",
+    "status_decline": "Declined",
+    "status_overdue": "Overdue",
+    "status_expired": "Expired",
 }
+
+# Letters of the right-to-left scripts: Hebrew, Arabic, Syriac, Thaana, NKo and their
+# neighbours, the Hebrew and Arabic presentation forms, and the historic RTL planes.
+_RTL = re.compile(
+    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc"
+    "\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
+# DejaVu Sans has the lam-alef ligatures but not the single-glyph "Allah".
+_RESHAPER = ArabicReshaper(configuration={"ARABIC LIGATURE ALLAH": "no"})
 
 _HTML_TAG = re.compile(
     r"</?(?:p|br|div|li|ul|ol|strong|b|em|i|u|span|a|h[1-6])\b[^>]*>", re.IGNORECASE
@@ -176,6 +194,9 @@ class PdfDocument:
     with ``bridge.money.compute_totals``.  ``paid`` and ``due`` are the invoice's own
     amounts; a missing ``due`` is the grand total less ``paid``.  ``title`` is an
     optional subject line shown under the number (a project name, say).
+    ``page_size`` is ``"A4"`` or ``"Letter"``.  ``labels`` are the words printed,
+    keyed as ``LABELS`` is, in the language of ``locale``; ``item_label`` heads the
+    items column in place of ``labels["items"]``.
     """
 
     kind: str
@@ -194,13 +215,19 @@ class PdfDocument:
     note: str = ""
     terms: str = ""
     payment_details: Sequence[tuple[str, str]] = ()
-    item_label: str = "Items"
+    item_label: str = ""
     title: str | None = None
+    page_size: str = "A4"
+    labels: Mapping[str, str] = field(default_factory=lambda: LABELS)
 
 
 def document_filename(kind: str, number: str) -> str:
-    """Return a download name such as ``Invoice-Inv-12.pdf``, in safe characters."""
-    prefix = _kind_label(kind)
+    """Return a download name such as ``Invoice-Inv-12.pdf``, in safe characters.
+
+    The name is English whatever the document's language: it must survive any mail
+    client and file system, and a translated word would often not be ASCII.
+    """
+    prefix = _kind_label(kind, LABELS)
     ascii_number = (
         unicodedata.normalize("NFKD", str(number or ""))
         .encode("ascii", "ignore")
@@ -216,20 +243,26 @@ def render_document(doc: PdfDocument) -> bytes:
     """Render one estimate or invoice as PDF bytes.
 
     :raise PdfFontError: when DejaVu Sans cannot be found.
-    :raise ValueError: when ``doc.kind`` is neither ``estimate`` nor ``invoice``.
+    :raise ValueError: when ``doc.kind`` is neither ``estimate`` nor ``invoice``, or
+        ``doc.page_size`` is neither ``A4`` nor ``Letter``.
     """
-    kind_label = _kind_label(doc.kind)
+    labels = {**LABELS, **doc.labels}
+    kind_label = _kind_label(doc.kind, labels)
+    if doc.page_size not in PAGE_SIZES:
+        raise ValueError(
+            f"page_size must be one of {', '.join(PAGE_SIZES)}, not {doc.page_size!r}"
+        )
     register_fonts()
 
     totals = compute_totals(doc.invoice)
-    page = _Page(doc, totals)
+    page = _Page(doc, totals, labels)
     doc_title = f"{kind_label} {doc.number}".strip()
-    subject = doc.title or _subject(kind_label, doc)
+    subject = doc.title or _subject(doc_title, doc, labels)
 
     buffer = io.BytesIO()
     template = BaseDocTemplate(
         buffer,
-        pagesize=PAGE_SIZE,
+        pagesize=PAGE_SIZES[doc.page_size],
         leftMargin=MARGIN_X,
         rightMargin=MARGIN_X,
         topMargin=MARGIN_TOP,
@@ -252,28 +285,29 @@ def render_document(doc: PdfDocument) -> bytes:
     )
     footer = _Footer(" · ".join(filter(None, [doc_title, _party_name(doc.sender)])))
     template.addPageTemplates([PageTemplate(frames=[frame], onPage=footer)])
-    template.build(page.story(template.width), canvasmaker=_NumberedCanvas)
+    canvas = partial(_NumberedCanvas, page_label=labels["page"])
+    template.build(page.story(template.width), canvasmaker=canvas)
 
     return buffer.getvalue()
 
 
-def _kind_label(kind: str) -> str:
+def _kind_label(kind: str, labels: Mapping[str, str]) -> str:
     if kind not in ("estimate", "invoice"):
         raise ValueError(f"kind must be 'estimate' or 'invoice', not {kind!r}")
 
-    return LABELS[kind]
+    return labels[kind]
 
 
-def _subject(kind_label: str, doc: PdfDocument) -> str:
-    recipient = _party_name(doc.recipient)
+def _subject(doc_title: str, doc: PdfDocument, labels: Mapping[str, str]) -> str:
+    parts = [doc_title]
     sender = _party_name(doc.sender)
-    subject = f"{kind_label} {doc.number}".strip()
     if sender:
-        subject += f" from {sender}"
+        parts.append(labels["from"] % {"name": sender})
+    recipient = _party_name(doc.recipient)
     if recipient:
-        subject += f" to {recipient}"
+        parts.append(labels["to"] % {"name": recipient})
 
-    return subject
+    return " ".join(part for part in parts if part)
 
 
 def _party_name(party: PdfParty) -> str:
@@ -349,10 +383,14 @@ def register_fonts() -> None:
 
 
 class _NumberedCanvas(Canvas):
-    """A canvas that holds its pages back so each can say "Page N of M"."""
+    """A canvas that holds its pages back so each can say "Page N of M".
 
-    def __init__(self, *args, **kwargs):
+    ``page_label`` is the words, with ``%(page)s`` and ``%(pages)s`` in them.
+    """
+
+    def __init__(self, *args, page_label: str = LABELS["page"], **kwargs):
         super().__init__(*args, **kwargs)
+        self.page_label = page_label
         self._held_pages: list[dict] = []
 
     def showPage(self):
@@ -376,7 +414,7 @@ class _NumberedCanvas(Canvas):
         self.drawRightString(
             width - MARGIN_X,
             MARGIN_BOTTOM / 2 - 3,
-            LABELS["page"].format(page=number, pages=pages),
+            _visual(self.page_label % {"page": number, "pages": pages}),
         )
         self.restoreState()
 
@@ -398,7 +436,8 @@ class _Footer:
         canvas.setFont(FONT, 7.5)
         canvas.setFillColor(MUTED)
         # Leave the right-hand third of the line to the page number.
-        canvas.drawString(MARGIN_X, baseline, _shorten(self.text, width * 0.6, 7.5))
+        text = _shorten(_shape(self.text), width * 0.6, 7.5)
+        canvas.drawString(MARGIN_X, baseline, _visual(text))
         canvas.restoreState()
 
 
@@ -421,7 +460,9 @@ class _Stamp(Flowable):
 
     def __init__(self, text: str, color: colors.Color):
         super().__init__()
-        self.text = text
+        # Letters spaced apart would come unjoined in Arabic.
+        self.spacing = 0 if _RTL.search(text) else 1.2
+        self.text = _visual(text.upper())
         self.color = color
         self.hAlign = "RIGHT"
 
@@ -432,7 +473,7 @@ class _Stamp(Flowable):
         return self.width, self.height
 
     def _tracking(self) -> float:
-        return 1.2 * (len(self.text) - 1)
+        return self.spacing * (len(self.text) - 1)
 
     def draw(self):
         canvas = self.canv
@@ -444,7 +485,7 @@ class _Stamp(Flowable):
 
         text = canvas.beginText(self.PAD_X, self.PAD_Y + 0.22 * self.FONT_SIZE)
         text.setFont(FONT_BOLD, self.FONT_SIZE)
-        text.setCharSpace(1.2)
+        text.setCharSpace(self.spacing)
         text.textOut(self.text)
         canvas.drawText(text)
         canvas.restoreState()
@@ -529,12 +570,11 @@ def _styles() -> dict[str, ParagraphStyle]:
     }
 
 
-def _markup(text: object) -> str:
-    """Escape text for a Paragraph, keeping its line breaks."""
+def _clean(text: object) -> str:
+    """Return text with plain line breaks, tabs made spaces and control codes gone."""
     value = "" if text is None else str(text)
     value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
-    value = _CONTROL.sub("", value.replace("\t", " "))
-    return escape(value).replace("\n", "<br/>")
+    return _CONTROL.sub("", value.replace("\t", " "))
 
 
 def _plain(text: object) -> str:
@@ -547,6 +587,93 @@ def _plain(text: object) -> str:
         value = re.sub(r"\n{3,}", "\n\n", value)
 
     return value.strip()
+
+
+# Right-to-left text
+
+
+def _shape(text: str) -> str:
+    """Join the Arabic letters in text into the forms they take beside each other."""
+    return _RESHAPER.reshape(text) if _RTL.search(text) else text
+
+
+def _direction(text: str) -> str:
+    """Return "R" or "L": the direction of the first letter that has one."""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in ("R", "AL"):
+            return "R"
+        if kind == "L":
+            return "L"
+    return "L"
+
+
+def _visual(line: str, direction: str | None = None) -> str:
+    """Return one line of text shaped and in the order it is drawn, left to right.
+
+    ``direction`` ("R" or "L") is that of the paragraph the line belongs to; by
+    default the line's own.
+    """
+    if not _RTL.search(line):
+        return line
+
+    return get_display(_shape(line), base_dir=direction or _direction(line))
+
+
+class _RtlParagraph(Flowable):
+    """A paragraph with right-to-left letters in it, set in visual order.
+
+    reportlab breaks lines left to right, so the text is broken into lines in
+    reading order first, at the width it is given, and each line is then reordered
+    on its own: the first words read stay on the first line.  What is drawn is a
+    plain Paragraph of those lines.
+    """
+
+    def __init__(self, text: str, style: ParagraphStyle):
+        super().__init__()
+        self.text = _shape(text)
+        self.style = style
+        self.direction = _direction(text)
+        self.spaceBefore = style.spaceBefore
+        self.spaceAfter = style.spaceAfter
+        self._set: tuple[float, Paragraph] | None = None
+
+    def paragraph(self, width: float) -> Paragraph:
+        """The Paragraph of visual lines that fits ``width``, made once a width."""
+        if self._set is None or self._set[0] != width:
+            lines = [
+                _visual(line, self.direction)
+                for hard_line in self.text.split("\n")
+                for line in self._break(hard_line, width)
+            ]
+            markup = "<br/>".join(escape(line) for line in lines)
+            self._set = (width, Paragraph(markup, self.style))
+
+        return self._set[1]
+
+    def _break(self, text: str, width: float) -> list[str]:
+        """Break one line of text in reading order, as reportlab would break it."""
+        if not text.strip():
+            return [""]
+
+        logical = Paragraph(escape(text), self.style)
+        logical.wrap(width, 1e9)
+        if logical.blPara.kind != 0:
+            return [text]
+        return [" ".join(words) for _, words in logical.blPara.lines]
+
+    def wrap(self, available_width, available_height):
+        paragraph = self.paragraph(available_width)
+        self.width, self.height = paragraph.wrap(available_width, available_height)
+        return self.width, self.height
+
+    def split(self, available_width, available_height):
+        paragraph = self.paragraph(available_width)
+        paragraph.wrap(available_width, available_height)
+        return paragraph.split(available_width, available_height)
+
+    def draw(self):
+        self.paragraph(self.width).drawOn(self.canv, 0, 0)
 
 
 def _logo(path: str | os.PathLike | None) -> Image | None:
@@ -587,9 +714,10 @@ def _logo(path: str | os.PathLike | None) -> Image | None:
 class _Page:
     """Builds the story (the list of flowables) for one document."""
 
-    def __init__(self, doc: PdfDocument, totals: Totals):
+    def __init__(self, doc: PdfDocument, totals: Totals, labels: Mapping[str, str]):
         self.doc = doc
         self.totals = totals
+        self.labels = labels
         self.styles = _styles()
         self.locale = parse_locale(doc.locale)
         self.is_invoice = doc.kind == "invoice"
@@ -602,8 +730,13 @@ class _Page:
     def date(self, value: date | None) -> str:
         return format_date(value, format="medium", locale=self.locale) if value else ""
 
-    def para(self, text: object, style: str) -> Paragraph:
-        return Paragraph(_markup(text), self.styles[style])
+    def para(self, text: object, style: str) -> Flowable:
+        """A paragraph of plain text, kept as written, its line breaks kept."""
+        text = _clean(text)
+        if _RTL.search(text):
+            return _RtlParagraph(text, self.styles[style])
+
+        return Paragraph(escape(text).replace("\n", "<br/>"), self.styles[style])
 
     def story(self, width: float) -> list[Flowable]:
         story: list[Flowable] = [
@@ -630,7 +763,7 @@ class _Page:
         left += self.contact_lines(sender, with_org=sender.org_name != name)
 
         right: list[Flowable] = [
-            self.para(LABELS[self.doc.kind].upper(), "heading"),
+            self.para(self.labels[self.doc.kind].upper(), "heading"),
         ]
         if self.doc.number:
             right.append(self.para(self.doc.number, "number"))
@@ -667,15 +800,15 @@ class _Page:
     def stamp(self) -> _Stamp | None:
         status = (self.doc.status or "").strip().lower()
         if self.is_invoice and status == "paid":
-            return _Stamp(LABELS["status_paid"], GOOD)
+            return _Stamp(self.labels["status_paid"], GOOD)
         if not self.is_invoice and status == "accept":
-            return _Stamp(LABELS["status_accept"], GOOD)
+            return _Stamp(self.labels["status_accept"], GOOD)
         if not self.is_invoice and status == "decline":
-            return _Stamp(LABELS["status_decline"], BAD)
+            return _Stamp(self.labels["status_decline"], BAD)
         if self.doc.overdue and self.is_invoice:
-            return _Stamp(LABELS["status_overdue"], BAD)
+            return _Stamp(self.labels["status_overdue"], BAD)
         if self.doc.overdue:
-            return _Stamp(LABELS["status_expired"], BAD)
+            return _Stamp(self.labels["status_expired"], BAD)
 
         return None
 
@@ -683,7 +816,7 @@ class _Page:
         recipient = self.doc.recipient
         left: list[Flowable] = [
             self.para(
-                LABELS["bill_to" if self.is_invoice else "estimate_for"].upper(),
+                self.labels["bill_to" if self.is_invoice else "estimate_for"].upper(),
                 "label",
             )
         ]
@@ -715,15 +848,21 @@ class _Page:
         rows = []
         if doc.date:
             label = "invoice_date" if self.is_invoice else "estimate_date"
-            rows.append((LABELS[label], self.date(doc.date), "meta_value"))
+            rows.append((self.labels[label], self.date(doc.date), "meta_value"))
         if doc.due_date:
             label = "due_date" if self.is_invoice else "valid_until"
-            rows.append((LABELS[label], self.date(doc.due_date), "meta_value"))
+            rows.append((self.labels[label], self.date(doc.due_date), "meta_value"))
         if self.is_invoice:
-            rows.append((LABELS["amount_due"], self.money(self.due()), "meta_strong"))
+            rows.append(
+                (self.labels["amount_due"], self.money(self.due()), "meta_strong")
+            )
         else:
             rows.append(
-                (LABELS["total"], self.money(self.totals.grand_total), "meta_strong")
+                (
+                    self.labels["total"],
+                    self.money(self.totals.grand_total),
+                    "meta_strong",
+                )
             )
 
         data = [
@@ -779,12 +918,16 @@ class _Page:
         for index, header in enumerate(headers):
             widest = max(
                 (
-                    pdfmetrics.stringWidth(row[index], body.fontName, body.fontSize)
+                    pdfmetrics.stringWidth(
+                        _shape(row[index]), body.fontName, body.fontSize
+                    )
                     for row in figures
                 ),
                 default=0,
             )
-            header_width = pdfmetrics.stringWidth(header, head.fontName, head.fontSize)
+            header_width = pdfmetrics.stringWidth(
+                _shape(header), head.fontName, head.fontSize
+            )
             columns.append(max(widest, header_width, 36) + 2 * CELL_PADDING + 12)
 
         # Too wide: the quantity (which may hold a unit, and words wrap) gives way
@@ -793,7 +936,7 @@ class _Page:
         fits = sum(columns) <= limit
         if not fits:
             qty_header = pdfmetrics.stringWidth(
-                headers[0], head.fontName, head.fontSize
+                _shape(headers[0]), head.fontName, head.fontSize
             )
             qty_least = max(qty_header, 36) + 2 * CELL_PADDING + 12
             columns[0] -= min(sum(columns) - limit, columns[0] - qty_least)
@@ -803,14 +946,14 @@ class _Page:
 
     def items(self, width: float) -> Table:
         keys = ("qty", "price", "tax", "amount")
-        headers = [LABELS[key] for key in keys if key != "tax" or self.item_tax]
+        headers = [self.labels[key] for key in keys if key != "tax" or self.item_tax]
         lines = self.totals.item_lines
         figures = [self.item_figures(line) for line in lines]
         columns, one_line = self.item_columns(width, headers, figures)
 
         data: list[list] = [
             [
-                self.para(self.doc.item_label or "Items", "th"),
+                self.para(self.doc.item_label or self.labels["items"], "th"),
                 *(self.para(header, "th_right") for header in headers),
             ]
         ]
@@ -835,11 +978,12 @@ class _Page:
                 ("TEXTCOLOR", (1, 1), (-1, -1), number.textColor),
                 ("ALIGN", (1, 1), (-1, -1), "RIGHT"),
             ]
+            figures = [[_visual(text) for text in row] for row in figures]
         else:
             figures = [[self.para(text, "num") for text in row] for row in figures]
 
         if not lines:
-            data.append([self.para(LABELS["no_items"], "small")])
+            data.append([self.para(self.labels["no_items"], "small")])
             data[-1] += [""] * len(headers)
             style.append(("SPAN", (0, 1), (-1, 1)))
 
@@ -893,15 +1037,27 @@ class _Page:
 
         return self.totals.grand_total - (self.doc.paid or Decimal(0))
 
+    def extra_label(self, line: ExtraLine) -> str:
+        """A tax, fee or discount's name, with its rate when it is a percentage."""
+        label = self.labels.get(line.type, line.label)
+        if line.val_type == "percent":
+            label += f" ({format_decimal(line.val, locale=self.locale)}%)"
+        return label
+
     def summary(self, width: float) -> Table:
         totals = self.totals
         rows: list[tuple[str, str, str, str]] = [
-            (LABELS["subtotal"], self.money(totals.items_total), "total_label", "num")
+            (
+                self.labels["subtotal"],
+                self.money(totals.items_total),
+                "total_label",
+                "num",
+            )
         ]
         if self.item_tax:
             rows.append(
                 (
-                    LABELS["item_tax"],
+                    self.labels["item_tax"],
                     self.money(totals.item_taxes),
                     "total_label",
                     "num",
@@ -909,12 +1065,14 @@ class _Page:
             )
         for line in totals.lines:
             amount = -line.amount if line.type == "discount" else line.amount
-            rows.append((line.label, self.money(amount), "total_label", "num"))
+            rows.append(
+                (self.extra_label(line), self.money(amount), "total_label", "num")
+            )
 
         grand = len(rows)
         rows.append(
             (
-                LABELS["total"],
+                self.labels["total"],
                 self.money(totals.grand_total),
                 "grand_label",
                 "grand_value",
@@ -923,7 +1081,7 @@ class _Page:
         if self.is_invoice:
             rows.append(
                 (
-                    LABELS["paid"],
+                    self.labels["paid"],
                     self.money(self.doc.paid or Decimal(0)),
                     "total_label",
                     "num",
@@ -931,7 +1089,7 @@ class _Page:
             )
             rows.append(
                 (
-                    LABELS["amount_due"],
+                    self.labels["amount_due"],
                     self.money(self.due()),
                     "strong_right",
                     "strong_right",
@@ -979,7 +1137,7 @@ class _Page:
     def closing(self, width: float) -> list[Flowable]:
         """Notes and terms, then payment details; side by side when both are short."""
         texts = [
-            self.section(LABELS[key], [self.para(_plain(text), "small")])
+            self.section(self.labels[key], [self.para(_plain(text), "small")])
             for key, text in (("note", self.doc.note), ("terms", self.doc.terms))
             if _plain(text)
         ]
@@ -992,7 +1150,7 @@ class _Page:
                 body.append(self.para(title, "payment_title"))
             if _plain(text):
                 body.append(self.para(_plain(text), "small"))
-        payment = [self.section(LABELS["payment_details"], body)] if body else []
+        payment = [self.section(self.labels["payment_details"], body)] if body else []
 
         # The right column lines up with the totals above it.
         gutter = 10 * mm
@@ -1040,7 +1198,7 @@ def _joined(sections: list[list[Flowable]]) -> list[Flowable]:
 
 def _height(flowables: list[Flowable], width: float) -> float:
     return sum(
-        flowable.wrap(width, PAGE_SIZE[1])[1]
+        flowable.wrap(width, 1e9)[1]
         + flowable.getSpaceBefore()
         + flowable.getSpaceAfter()
         for flowable in flowables

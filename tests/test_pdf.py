@@ -1,5 +1,6 @@
 """Estimate and invoice PDFs, read back as text: every name and figure, by hand."""
 
+import html
 import io
 import re
 import shutil
@@ -11,10 +12,14 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from arabic_reshaper import reshape
+from bidi import get_display
 from pypdf import PdfReader
+from reportlab.lib.units import mm
 
 from bridge import pdf
 from bridge.pdf import (
+    LABELS,
     PdfDocument,
     PdfFontError,
     PdfParty,
@@ -84,6 +89,55 @@ def text_of(data: bytes) -> str:
 def words_of(data: bytes) -> str:
     """Return the whole text as one line of single-spaced words."""
     return " ".join(text_of(data).split())
+
+
+_WORD = re.compile(
+    r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">'
+    r"(.*?)</word>"
+)
+
+
+def placed_words(data: bytes) -> list[list[tuple[float, float, float, float, str]]]:
+    """Return each page's words and their boxes as drawn, in no reading order."""
+    if not shutil.which("pdftotext"):
+        pytest.skip("pdftotext (poppler-utils) is needed to see where words are drawn")
+    result = subprocess.run(
+        ["pdftotext", "-bbox", "-enc", "UTF-8", "-", "-"],
+        input=data,
+        capture_output=True,
+        check=True,
+    )
+    pages = result.stdout.decode("utf-8").split("<page ")[1:]
+    return [
+        [
+            (float(x0), float(y0), float(x1), float(y1), html.unescape(word))
+            for x0, y0, x1, y1, word in _WORD.findall(page)
+        ]
+        for page in pages
+    ]
+
+
+def drawn_lines(data: bytes, gap: float = 6) -> list[str]:
+    """Return the runs of words on each line, left to right as they are seen.
+
+    Words further apart than ``gap`` points are in different runs (columns).
+    """
+    runs = []
+    for page in placed_words(data):
+        lines: dict[float, list] = {}
+        for x0, y0, x1, _, word in page:
+            lines.setdefault(round(y0, 1), []).append((x0, x1, word))
+        for y in sorted(lines):
+            run: list[str] = []
+            right = None
+            for x0, x1, word in sorted(lines[y]):
+                if run and x0 - right > gap:
+                    runs.append(" ".join(run))
+                    run = []
+                run.append(word)
+                right = x1
+            runs.append(" ".join(run))
+    return runs
 
 
 def assert_row(text: str, label: str, value: str) -> None:
@@ -299,7 +353,8 @@ def test_empty_invoice_array_and_no_dates():
     assert_row(text, "Total", "$0.00")
 
 
-def test_300_items_run_over_pages_with_the_header_on_each():
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_300_items_run_over_pages_with_the_header_on_each(page_size):
     # 300 x 1 x 10.00 = 3,000.00; tax 10 % = 300.00; total 3,300.00
     invoice = {
         "items": [
@@ -309,7 +364,8 @@ def test_300_items_run_over_pages_with_the_header_on_each():
         "extra_field": [{"type": "tax", "val": "10", "val_type": "percent"}],
     }
 
-    pages = pages_text(render_document(make_doc(invoice=invoice)))
+    doc = make_doc(invoice=invoice, page_size=page_size)
+    pages = pages_text(render_document(doc))
 
     count = len(pages)
     assert count >= 4
@@ -580,7 +636,8 @@ def test_missing_font_names_the_package(monkeypatch, tmp_path):
     assert pdf.FONT_DIR_ENV in str(error.value)
 
 
-def test_totals_never_stand_alone_on_a_page():
+@pytest.mark.parametrize("page_size", ["A4", "Letter"])
+def test_totals_never_stand_alone_on_a_page(page_size):
     # Whatever the count, the page the totals land on also holds the last item
     # under a repeated header.
     for count in range(5, 60):
@@ -591,7 +648,8 @@ def test_totals_never_stand_alone_on_a_page():
             ]
         }
 
-        pages = pages_text(render_document(make_doc(invoice=invoice)))
+        doc = make_doc(invoice=invoice, page_size=page_size)
+        pages = pages_text(render_document(doc))
 
         last = pages[-1]
         assert re.search(r"Items\s+Qty\s+Unit price\s+Amount", last), count
@@ -642,3 +700,263 @@ def test_wide_quantities_wrap_and_figures_stay_whole():
     assert_row(text, "Subtotal", "$1,219,733.70")
     assert_row(text, "Item tax", "$12.50")
     assert_row(text, "Total", "$1,219,746.20")
+
+
+# Page sizes
+
+
+@pytest.mark.parametrize(
+    ("page_size", "width", "height"),
+    [("A4", 595.28, 841.89), ("Letter", 612, 792)],
+)
+def test_page_size_sets_the_paper_and_everything_fits_on_it(page_size, width, height):
+    doc = make_doc(
+        invoice=FULL_INVOICE,
+        paid=Decimal("1000"),
+        note="Thank you for your business.",
+        terms="Payment within 30 days.",
+        payment_details=(("Bank transfer", "IBAN GB33 BUKB 2020 1555 5555 55"),),
+        page_size=page_size,
+    )
+
+    data = render_document(doc)
+
+    box = PdfReader(io.BytesIO(data)).pages[0].mediabox
+    assert (float(box.width), float(box.height)) == pytest.approx((width, height), 0.01)
+    text = text_of(data)
+    assert_row(text, "Subtotal", "$3,306.00")
+    assert_row(text, "Item tax", "$155.00")
+    assert_row(text, "Tax (8%)", "$276.88")
+    assert_row(text, "Fee", "$50.00")
+    assert_row(text, "Discount (10%)", "-$330.60")
+    assert_row(text, "Total", "$3,457.28")
+    assert_row(text, "Paid", "$1,000.00")
+    assert len(re.findall(r"Amount due\s+\$2,457\.28", text)) == 2
+    assert "IBAN GB33 BUKB 2020 1555 5555 55" in text
+    assert "Page 1 of 1" in text
+    # Every word inside the margins (the footer in the bottom one): nothing runs
+    # off the paper.
+    for x0, y0, x1, y1, word in placed_words(data)[0]:
+        assert x0 >= 20 * mm - 0.5 and x1 <= width - 20 * mm + 0.5, word
+        assert y0 >= 18 * mm - 0.5 and y1 <= height - 5 * mm, word
+
+
+def test_unknown_page_size_is_refused():
+    with pytest.raises(ValueError, match="A4, Letter"):
+        render_document(make_doc(page_size="Legal"))
+
+
+# Labels in another language
+
+GERMAN = {
+    "invoice": "Rechnung",
+    "estimate": "Angebot",
+    "bill_to": "Rechnung an",
+    "estimate_for": "Angebot für",
+    "invoice_date": "Rechnungsdatum",
+    "estimate_date": "Angebotsdatum",
+    "due_date": "Fälligkeitsdatum",
+    "valid_until": "Gültig bis",
+    "amount_due": "Offener Betrag",
+    "subtotal": "Zwischensumme",
+    "item_tax": "Steuern auf Positionen",
+    "total": "Gesamt",
+    "paid": "Bezahlt",
+    "items": "Positionen",
+    "qty": "Menge",
+    "price": "Einzelpreis",
+    "tax": "Steuer",
+    "fee": "Gebühr",
+    "discount": "Rabatt",
+    "amount": "Betrag",
+    "no_items": "Keine Positionen",
+    "note": "Notizen",
+    "terms": "Bedingungen",
+    "payment_details": "Zahlungsinformationen",
+    "page": "Seite %(page)s von %(pages)s",
+    "from": "von %(name)s",
+    "to": "an %(name)s",
+    "status_paid": "Bezahlt",
+    "status_accept": "Angenommen",
+    "status_decline": "Abgelehnt",
+    "status_overdue": "Überfällig",
+    "status_expired": "Abgelaufen",
+}
+
+
+def test_labels_print_every_word_in_the_language_given():
+    assert GERMAN.keys() == LABELS.keys()
+    doc = make_doc(
+        locale="de_DE",
+        labels=GERMAN,
+        invoice=FULL_INVOICE,
+        paid=Decimal("1000"),
+        overdue=True,
+        note="Danke.",
+        terms="Zahlbar in 30 Tagen.",
+        payment_details=(("Überweisung", "IBAN DE02 1203 0000 0000 2020 51"),),
+    )
+
+    data = render_document(doc)
+    text = text_of(data)
+
+    for expected in (
+        "RECHNUNG",
+        "RECHNUNG AN",
+        "ÜBERFÄLLIG",
+        "NOTIZEN",
+        "BEDINGUNGEN",
+        "ZAHLUNGSINFORMATIONEN",
+        "Seite 1 von 1",
+        "Rechnung Inv-12 · Northwind Studio",
+    ):
+        assert expected in text
+    assert re.search(r"Positionen\s+Menge\s+Einzelpreis\s+Steuer\s+Betrag", text)
+    assert re.search(
+        r"Website design\s+2 pages\s+1\.500,00 \$\s+10%\s+3\.000,00 \$", text
+    )
+    assert_row(text, "Rechnungsdatum", "02.03.2026")
+    assert_row(text, "Fälligkeitsdatum", "01.04.2026")
+    assert_row(text, "Zwischensumme", "3.306,00 $")
+    assert_row(text, "Steuern auf Positionen", "155,00 $")
+    assert_row(text, "Steuer (8%)", "276,88 $")
+    assert_row(text, "Gebühr", "50,00 $")
+    assert_row(text, "Rabatt (10%)", "-330,60 $")
+    assert_row(text, "Gesamt", "3.457,28 $")
+    assert_row(text, "Bezahlt", "1.000,00 $")
+    assert len(re.findall(r"Offener Betrag\s+2\.457,28 \$", text)) == 2
+    english = [word for word in LABELS.values() if "%" not in word]
+    assert [word for word in english if word in text] == []
+
+    metadata = PdfReader(io.BytesIO(data)).metadata
+    assert metadata.title == "Rechnung Inv-12"
+    assert metadata.subject == (
+        "Rechnung Inv-12 von Northwind Studio an Acme Corporation"
+    )
+
+
+def test_percentages_in_labels_follow_the_locale():
+    invoice = {
+        "items": [{"title": "Beratung", "qty": "1", "price": "100"}],
+        "extra_field": [{"type": "fee", "val": "2.5", "val_type": "percent"}],
+    }
+    doc = make_doc(locale="de", labels=GERMAN, currency="EUR", invoice=invoice)
+
+    assert_row(text_of(render_document(doc)), "Gebühr (2,5%)", "2,50 €")
+
+
+def test_labels_left_out_print_in_english():
+    doc = make_doc(kind="estimate", labels={"estimate": "Presupuesto"})
+
+    text = text_of(render_document(doc))
+
+    assert "PRESUPUESTO" in text
+    assert "ESTIMATE FOR" in text
+    assert "Page 1 of 1" in text
+
+
+def test_the_file_name_stays_english():
+    assert document_filename("invoice", "Inv-12") == "Invoice-Inv-12.pdf"
+
+
+# Right-to-left text
+
+HEBREW_NAME = "דוד לוי"
+ARABIC_ORG = "شركة النور للتجارة"
+HEBREW_DESC = (
+    "פגישות שבועיות עם ההנהלה, סיכום כתוב ותוכנית עבודה מפורטת לשלושת החודשים "
+    "הבאים, כולל מעקב אחר ביצוע המשימות והכנת דוחות התקדמות חודשיים להנהלה."
+)
+# The letters Arabic is stored in; drawn text has their joined presentation forms.
+ARABIC_LETTERS = re.compile("[\u0620-\u064a]")
+
+
+def rtl_doc(**changes) -> PdfDocument:
+    recipient = PdfParty(
+        name=HEBREW_NAME,
+        org_name=ARABIC_ORG,
+        address_lines=("רחוב הרצל 12, תל אביב", "شارع الملك فهد ١٢، الرياض"),
+    )
+    invoice = {
+        "items": [
+            {
+                "title": "ייעוץ עסקי",
+                "desc": HEBREW_DESC,
+                "qty": "3",
+                "qty_type": "שעות",
+                "price": "120",
+            },
+            {"title": "تصميم الموقع", "desc": "", "qty": "1", "price": "1500"},
+            {"title": "Hosting (annual)", "desc": "", "qty": "1", "price": "300"},
+        ]
+    }
+    return make_doc(recipient=recipient, invoice=invoice, **changes)
+
+
+def test_hebrew_and_arabic_are_drawn_right_to_left_and_joined():
+    data = render_document(rtl_doc(note="شكرا لتعاملكم معنا"))
+
+    drawn = drawn_lines(data)
+
+    for logical in (
+        HEBREW_NAME,
+        ARABIC_ORG,
+        "רחוב הרצל 12, תל אביב",
+        "شارع الملك فهد ١٢، الرياض",
+        "ייעוץ עסקי",
+        "تصميم الموقع",
+        "3 שעות",
+        "شكرا لتعاملكم معنا",
+    ):
+        assert get_display(reshape(logical)) in drawn, logical
+    assert "Hosting (annual)" in drawn
+    assert not ARABIC_LETTERS.search(" ".join(drawn))
+    assert_row(text_of(data), "Total", "$2,160.00")
+    # The metadata keeps the stored (reading) order.
+    assert PdfReader(io.BytesIO(data)).metadata.subject.endswith(HEBREW_NAME)
+
+
+def test_right_to_left_paragraphs_break_into_lines_in_reading_order():
+    data = render_document(rtl_doc())
+
+    words = {word[::-1] for word in HEBREW_DESC.split()}
+    lines = [
+        line
+        for line in drawn_lines(data)
+        if all(word in words for word in line.split())
+    ]
+
+    # A right-to-left line read from the right: its words, then their letters,
+    # reversed; and the first line holds the first words.
+    read = [" ".join(word[::-1] for word in reversed(line.split())) for line in lines]
+    assert len(read) >= 2
+    assert " ".join(read) == HEBREW_DESC
+
+
+def test_a_right_to_left_description_longer_than_a_page_runs_on_in_order():
+    letters = "אבגדהוזחטיכלמנסעפצקרשת"
+    text = " ".join(a + b + c for a in letters for b in letters for c in "אבגד")
+    invoice = {"items": [{"title": "ארוך", "desc": text, "qty": "1", "price": "5"}]}
+
+    data = render_document(make_doc(invoice=invoice))
+
+    words = {word[::-1] for word in text.split()}
+    lines = [
+        line
+        for line in drawn_lines(data)
+        if all(word in words for word in line.split())
+    ]
+    read = [" ".join(word[::-1] for word in reversed(line.split())) for line in lines]
+    pages = pages_text(data)
+    assert len(pages) >= 3
+    assert " ".join(read) == text
+    # pdftotext marks the direction of each run on pages with right-to-left text.
+    assert_row(re.sub("[\u202a-\u202e]", "", pages[-1]), "Total", "$5.00")
+
+
+def test_text_without_right_to_left_letters_is_drawn_as_stored():
+    recipient = replace(RECIPIENT, name="Acme (Europe) Ltd. – 12/3")
+
+    drawn = drawn_lines(render_document(make_doc(recipient=recipient)))
+
+    assert "Acme (Europe) Ltd. – 12/3" in drawn
