@@ -6,6 +6,7 @@ import logging
 from datetime import UTC, datetime
 from typing import Any
 
+from babel.core import get_global
 from flask import (
     Response,
     flash,
@@ -29,11 +30,19 @@ from ..crm.documents import (
     mark_viewed,
     overdue_cutoff,
 )
+from ..money import parse_locale
 from ..web import get_db, settings
 from .access import acting_admin, client_ids, current_client, found_or_404, user_id
 from .formatting import local_date, timezone
 
 log = logging.getLogger(__name__)
+
+# Where US Letter is the paper in use (CLDR's paper sizes); A4 everywhere else.
+LETTER_COUNTRIES = frozenset(
+    ("BZ", "CA", "CL", "CO", "CR", "GT", "MX", "NI", "PA", "PH", "PR", "SV", "US", "VE")
+)
+# Long forms of country names that CLDR does not list.
+COUNTRY_NAMES = {"united states of america": "US"}
 
 
 def client_ip() -> str:
@@ -223,6 +232,7 @@ def pdf_document(
             address_lines=tuple(recipient.address_lines),
         )
     info = document.payment_info if document.path == "invoice" else ""
+    locale = str(g.get("locale") or "en")
     return PdfDocument(
         kind=document.path,
         number=document.number,
@@ -231,7 +241,7 @@ def pdf_document(
         status=document.status,
         overdue=document.is_past_due(cutoff()),
         currency=document.currency,
-        locale=str(g.get("locale") or "en"),
+        locale=locale,
         sender=sender,
         recipient=to,
         invoice=document.invoice,
@@ -239,8 +249,78 @@ def pdf_document(
         due=document.due if document.path == "invoice" else None,
         note=str(document.invoice.get("note") or ""),
         payment_details=((_("Payment"), info),) if info else (),
-        item_label=str(document.invoice.get("item_label") or _("Items")),
+        item_label=str(document.invoice.get("item_label") or ""),
+        page_size=page_size(business.country if business else "", locale),
+        labels=pdf_labels(),
     )
+
+
+def pdf_labels() -> dict[str, str]:
+    """The words a PDF prints, in the language of the request."""
+    return {
+        "invoice": _("Invoice"),
+        "estimate": _("Estimate"),
+        "bill_to": _("Bill to"),
+        "estimate_for": _("Estimate for"),
+        "invoice_date": _("Invoice date"),
+        "estimate_date": _("Estimate date"),
+        "due_date": _("Due date"),
+        "valid_until": _("Valid until"),
+        "amount_due": _("Amount due"),
+        "subtotal": _("Subtotal"),
+        "item_tax": _("Item taxes"),
+        "total": _("Total"),
+        "paid": _("Paid"),
+        "items": _("Items"),
+        "qty": _("Qty"),
+        "price": _("Unit price"),
+        "tax": _("Tax"),
+        "fee": _("Fee"),
+        "discount": _("Discount"),
+        "amount": _("Amount"),
+        "no_items": _("No items"),
+        "note": _("Notes"),
+        "terms": _("Terms"),
+        "payment_details": _("Payment details"),
+        # The PDF fills these in, so no values are given here.
+        "page": _("Page %(page)s of %(pages)s"),
+        "from": _("from %(name)s"),
+        "to": _("to %(name)s"),
+        "status_paid": _("Paid"),
+        "status_accept": _("Accepted"),
+        "status_decline": _("Declined"),
+        "status_overdue": _("Overdue"),
+        "status_expired": _("Expired"),
+    }
+
+
+def page_size(country: str, locale: str = "en") -> str:
+    """Return "Letter" for a business in a country that uses it, else "A4"."""
+    return "Letter" if country_code(country, locale) in LETTER_COUNTRIES else "A4"
+
+
+def country_code(country: str, locale: str = "en") -> str:
+    """Return the two-letter code of a country as Propovoice may store it, or "".
+
+    That is a code ("US", "USA", "U.S.") or a name in English or in ``locale``
+    ("United States", "Vereinigte Staaten").
+    """
+    value = " ".join(str(country or "").replace(".", "").split())
+    code = value.upper()
+    if len(code) == 2 and code.isalpha():
+        return code
+    aliases = get_global("territory_aliases")
+    if code in aliases:
+        return aliases[code][0]
+
+    name = value.casefold()
+    if name in COUNTRY_NAMES:
+        return COUNTRY_NAMES[name]
+    for language in ("en", locale):
+        for found, territory in parse_locale(language).territories.items():
+            if territory.casefold() == name:
+                return found
+    return ""
 
 
 def print_page(document: Document, back: str):
