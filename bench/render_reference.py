@@ -17,7 +17,7 @@ from PIL import Image, ImageDraw
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent)]
 
-from samples import SENDER, invoice  # noqa: E402
+from samples import SENDER, invoice, rtl_invoice  # noqa: E402
 
 from bridge.pdf import render_document  # noqa: E402
 
@@ -59,6 +59,8 @@ def main() -> None:
         long = invoice(300, sender=sender, status="paid", overdue=False)
         to_png(render_document(short), [1], "invoice-one-page")
         to_png(render_document(long), [1, 2], "invoice-300-items")
+        rtl = rtl_invoice(sender=sender, paid=Decimal("1000"), overdue=False)
+        to_png(render_document(rtl), [1], "invoice-rtl")
 
 
 if __name__ == "__main__":

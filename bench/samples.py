@@ -93,3 +93,62 @@ def invoice(count: int, **changes) -> PdfDocument:
     }
     values.update(changes)
     return PdfDocument(**values)
+
+
+RTL_RECIPIENT = PdfParty(
+    name="דוד לוי",
+    org_name="شركة النور للتجارة",
+    email="david@example.org",
+    phone="+972 3 000 0000",
+    address_lines=("רחוב הרצל 12", "תל אביב-יפו", "Israel"),
+)
+
+RTL_ITEMS = [
+    {
+        "title": "ייעוץ עסקי",
+        "desc": "פגישות שבועיות עם ההנהלה, סיכום כתוב ותוכנית עבודה מפורטת לשלושת "
+        "החודשים הבאים, כולל מעקב אחר ביצוע המשימות.",
+        "qty": "6",
+        "qty_type": "שעות",
+        "price": "180",
+        "tax": "17",
+        "tax_type": "percent",
+    },
+    {
+        "title": "تصميم الموقع",
+        "desc": "تصميم الصفحة الرئيسية وصفحات المنتجات وصفحة الدفع، مع جولتين من "
+        "المراجعات.",
+        "qty": "1",
+        "qty_type": "",
+        "price": "2400",
+        "tax": "17",
+        "tax_type": "percent",
+    },
+    {
+        "title": "Hosting (annual)",
+        "desc": "Managed hosting, backups and SSL",
+        "qty": "1",
+        "qty_type": "",
+        "price": "300",
+        "tax": "0",
+        "tax_type": "percent",
+    },
+]
+
+
+def rtl_invoice(**changes) -> PdfDocument:
+    """Return an invoice to a client who writes in Hebrew and Arabic."""
+    values = {
+        "recipient": RTL_RECIPIENT,
+        "currency": "ILS",
+        "invoice": {
+            "item_tax": True,
+            "items": RTL_ITEMS,
+            "extra_field": [{"type": "discount", "val": "100", "val_type": "fixed"}],
+        },
+        "note": "شكرا لتعاملكم معنا. תודה על שיתוף הפעולה.",
+        "terms": "Payment within 30 days.",
+        "title": "אתר חדש · موقع جديد",
+    }
+    values.update(changes)
+    return invoice(0, **values)
