@@ -95,7 +95,7 @@ def _load_extensions() -> None:
     # Commands that live beside the features they drive.
     import importlib
 
-    for module in ("bridge.admin_api",):
+    for module in ("bridge.admin_api", "bridge.notify"):
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:
