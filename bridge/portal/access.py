@@ -38,8 +38,7 @@ from ..crm.clients import (
     portal_link,
 )
 from ..web import get_db
-from ..wp.meta import get_meta
-from ..wp.options import get_option
+from ..wp.l10n import user_locale
 from . import bp
 
 # Imported first so that its before_request (which loads g.wp_user) runs before ours.
@@ -254,14 +253,8 @@ def _safe_next(target: str) -> str:
 
 def portal_locale() -> str:
     """The user's WordPress locale, else the site's `WPLANG`, else English."""
-    conn = get_db()
     user = g.get("wp_user")
-    chosen = ""
-    if user is not None:
-        chosen = str(get_meta(conn, "user", user_id(user), "locale") or "")
-    if not chosen:
-        chosen = str(get_option(conn, "WPLANG") or "")
-    return chosen or "en"
+    return user_locale(get_db(), user_id(user) if user is not None else 0)
 
 
 @bp.before_request
