@@ -45,6 +45,7 @@ from .money import is_on
 from .portal import bp, csrf
 from .web import get_db, json_error, settings
 from .wp.db import Connection
+from .wp.l10n import user_locale
 from .wp.meta import get_metas, update_meta
 from .wp.options import get_option
 from .wp.sessions import SessionTokens
@@ -429,6 +430,7 @@ def _enable(
             reset_url=reset_url(config.site_url, key, login) if key else "",
             new_user=created,
             password=password,
+            locale=user_locale(conn, user_id),
         )
 
     if resend and was_on:
@@ -709,6 +711,7 @@ if _add_command not in cli._EXTENSIONS:
 
 @cli.command("portal-access")
 def portal_access_command(args: argparse.Namespace) -> int:
+    from . import create_app
     from .config import load_settings
     from .web import resolve_site_urls
     from .wp.db import Database
@@ -716,7 +719,11 @@ def portal_access_command(args: argparse.Namespace) -> int:
     if args.resend and args.action != "enable":
         raise AccessError("--resend goes with enable")
     config = load_settings()
-    with Database(config.database_url, config.table_prefix).connect() as conn:
+    # The invitation is written from the portal's catalogues, which the app holds.
+    with (
+        create_app(config).app_context(),
+        Database(config.database_url, config.table_prefix).connect() as conn,
+    ):
         resolve_site_urls(conn, config)
         result = set_portal_access(
             conn,

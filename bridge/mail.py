@@ -3,8 +3,11 @@
 The text comes from the site's own template (the CRM's option
 `ndpv_email_client_portal_password`, plain text with `{placeholders}`) when there is
 one, else from ours. Ours never carries a password: it links to WordPress's own
-"set a new password" form with a fresh reset key. Messages go out over SMTP as
-`BRIDGE_SMTP_URL` says; without it they are only logged (recipient and subject).
+"set a new password" form with a fresh reset key, and is written in the client's
+WordPress language from the portal's catalogues, which needs an app context (it is
+English without one). A site's template is sent as written. Messages go out over
+SMTP as `BRIDGE_SMTP_URL` says; without it they are only logged (recipient and
+subject).
 """
 
 from __future__ import annotations
@@ -22,7 +25,11 @@ from email.utils import formatdate, make_msgid, parseaddr
 from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
+from flask_babel import force_locale
+from flask_babel import lazy_gettext as _l
+
 from .errors import BridgeError
+from .money import parse_locale
 
 log = logging.getLogger(__name__)
 
@@ -31,8 +38,10 @@ TEMPLATE_OPTION = "ndpv_email_client_portal_password"
 # invitation is sent within that call: a stuck server must fail well before.
 SMTP_TIMEOUT = 5
 
-DEFAULT_SUBJECT = "Your client portal at {org_name}"
-DEFAULT_NEW_USER = """Hello {client_name},
+# Ours, translated when a message is built; translations keep the {placeholders}.
+DEFAULT_SUBJECT = _l("Your client portal at {org_name}")
+DEFAULT_NEW_USER = _l(
+    """Hello {client_name},
 
 {org_name} has opened a client portal for you. There you can see your estimates, \
 invoices and projects, and answer estimates online.
@@ -46,7 +55,9 @@ Choose your password here (the link works for 24 hours):
 If the link has expired, use "Lost your password?" on the login page.
 
 {org_name}"""
-DEFAULT_EXISTING_USER = """Hello {client_name},
+)
+DEFAULT_EXISTING_USER = _l(
+    """Hello {client_name},
 
 {org_name} has opened a client portal for you. There you can see your estimates, \
 invoices and projects, and answer estimates online.
@@ -59,6 +70,7 @@ one here (the link works for 24 hours):
 {reset_url}
 
 {org_name}"""
+)
 # Fills a site template's {password} for a user whose password stays as it is.
 KEPT_NOTE = "(unchanged; to choose a new one, open {reset_url} )"
 # Added to a site template that gives the client no way to a password.
@@ -86,6 +98,7 @@ class Welcome:
     reset_url: str
     new_user: bool = True
     password: str = ""
+    locale: str = "en"
 
     def values(self) -> dict[str, str]:
         return {
@@ -128,11 +141,19 @@ def reset_url(site_url: str, key: str, login: str) -> str:
 def welcome_message(
     welcome: Welcome, sender: str, template: tuple[str, str] | None = None
 ) -> EmailMessage:
-    """Build the welcome email, plain text and HTML, from a template or ours."""
+    """Build the welcome email, plain text and HTML, from a template or ours.
+
+    Ours is written in `welcome.locale`, within the app context that has the
+    portal's catalogues.
+    """
     values = welcome.values()
+    lang = ""
     if template is None:
-        subject = DEFAULT_SUBJECT
-        body = DEFAULT_NEW_USER if welcome.new_user else DEFAULT_EXISTING_USER
+        locale = parse_locale(welcome.locale)
+        with force_locale(locale):
+            subject = str(DEFAULT_SUBJECT)
+            body = str(DEFAULT_NEW_USER if welcome.new_user else DEFAULT_EXISTING_USER)
+        lang = str(locale).replace("_", "-")
     else:
         subject, body = template
         if "{password}" in body and not welcome.password:
@@ -145,7 +166,7 @@ def welcome_message(
         sender=sender,
         subject=_fill_text(subject, values),
         text=_plain(_fill_text(body, values)),
-        html_page=_html_page(_fill_html(body, values)),
+        html_page=_html_page(_fill_html(body, values), lang),
     )
 
 
@@ -202,9 +223,11 @@ def _plain(text: str) -> str:
     return html.unescape(_TAG.sub("", text)).strip() + "\n"
 
 
-def _html_page(body: str) -> str:
+def _html_page(body: str, lang: str = "") -> str:
+    # A site's template says nothing of its language, so its page claims none.
+    opening = f'<html lang="{html.escape(lang)}">' if lang else "<html>"
     return (
-        '<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>\n'
+        f'<!DOCTYPE html>\n{opening}<head><meta charset="utf-8"></head>\n'
         '<body style="font-family: sans-serif; line-height: 1.5; color: #1d2327;">\n'
         f"<p>{body}</p>\n</body></html>\n"
     )

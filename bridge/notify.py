@@ -13,7 +13,7 @@ minutes, looks for them instead:
 The first run only sets the watermark and marks the documents there are, so that
 installing the command never mails a site's history. After that, each portal user
 of a project's client gets one digest a run, listing the new records they may see
-there and chose emails about, except their own.
+there and chose emails about, except their own, in their WordPress language.
 
 Delivery is at least once. The watermark moves and documents are marked only after
 the run's sends; a user whose digest could not be sent keeps its records in the user
@@ -37,6 +37,9 @@ from datetime import UTC, datetime, timedelta
 from email.message import EmailMessage
 from typing import Any
 
+from flask_babel import force_locale, ngettext
+from flask_babel import gettext as _
+
 from . import cli
 from .admin_api import portal_url
 from .config import Settings
@@ -58,8 +61,9 @@ from .crm.projects import (
 )
 from .crm.values import meta_int, meta_text
 from .mail import MailError, compose, send, sender_address
-from .money import is_on
+from .money import is_on, parse_locale
 from .wp.db import Connection, placeholders
+from .wp.l10n import SITE_LOCALE_OPTION, USER_LOCALE_META, choose_locale
 from .wp.meta import delete_meta, get_metas, update_meta
 from .wp.options import get_option, update_option
 from .wp.serialization import as_list, maybe_unserialize
@@ -136,12 +140,20 @@ class Item:
     to: int = 0
 
     def describe(self) -> str:
+        """Say what the record is, in the current locale."""
         if self.kind == "note":
-            return f"New note by {self.author_name}" if self.author_name else "New note"
+            if self.author_name:
+                return _("New note by %(name)s", name=self.author_name)
+            return _("New note")
+        if self.kind == "file" and not self.title:
+            return _("New link") if self.is_link else _("New file")
+        if self.kind == "file" and self.is_link:
+            return _("New link: %(title)s", title=self.title)
         if self.kind == "file":
-            what = "link" if self.is_link else "file"
-            return f"New {what}: {self.title}" if self.title else f"New {what}"
-        return f"New {self.path} {self.title}".rstrip()
+            return _("New file: %(title)s", title=self.title)
+        if self.path == "estimate":
+            return _("New estimate %(num)s", num=self.title).rstrip()
+        return _("New invoice %(num)s", num=self.title).rstrip()
 
     def url(self, portal: str) -> str:
         if self.kind == "document":
@@ -169,6 +181,7 @@ class Recipient:
     name: str
     client: Client
     scope: Scope
+    locale: str = "en"
 
     def sees(self, project: ProjectInfo) -> bool:
         """Whether the project is one the user's client sees in the portal."""
@@ -307,7 +320,11 @@ def _is_duplicate(exc: Exception) -> bool:
 
 
 def run(conn: Connection, config: Settings, now: datetime | None = None) -> Report:
-    """Send this run's digests and record what they announced; see the module."""
+    """Send this run's digests and record what they announced; see the module.
+
+    Within an app context the digests are in each user's language; without one,
+    in English.
+    """
     now = now or datetime.now(UTC)
     lock = RunLock(conn)
     if not lock.acquire():
@@ -586,7 +603,8 @@ def _recipients(
         ids,
     )
     caps_key = f"{conn.database.prefix}capabilities"
-    metas = get_metas(conn, "user", ids, (*USER_META_KEYS, caps_key))
+    metas = get_metas(conn, "user", ids, (*USER_META_KEYS, USER_LOCALE_META, caps_key))
+    site_locale = get_option(conn, SITE_LOCALE_OPTION)
     clients: dict[int, Client | None] = {}
     recipients = []
     for user in users:
@@ -615,6 +633,7 @@ def _recipients(
                 name=meta_text(user["display_name"]) or client.name,
                 client=client,
                 scope=project_scope(conn, client.id, client.kind, client.org_id),
+                locale=choose_locale(meta.get(USER_LOCALE_META), site_locale),
             )
         )
     return recipients
@@ -771,28 +790,47 @@ def digest_message(
     """Write one user's digest, plain text and HTML, grouped by project.
 
     It names records and links to them; it never carries a note's text or a
-    file's content, which stay behind the portal's login.
+    file's content, which stay behind the portal's login. It is written in the
+    user's locale, within the app context that has the portal's catalogues.
     """
-    # TODO: the digest is in English only; the portal's translations need a
-    # request's locale, and a user's language is not stored yet.
+    locale = parse_locale(digest.recipient.locale)
+    with force_locale(locale):
+        return _write_digest(digest, projects, portal, org, sender, str(locale))
+
+
+def _write_digest(
+    digest: Digest,
+    projects: Mapping[int, ProjectInfo],
+    portal: str,
+    org: str,
+    sender: str,
+    locale: str,
+) -> EmailMessage:
     listed = digest.items[:MAX_LISTED]
     more = len(digest.items) - len(listed)
     groups: dict[int, list[Item]] = {}
     for item in listed:
         groups.setdefault(item.project_id, []).append(item)
-    titles = {pid: projects[pid].title or f"Project #{pid}" for pid in groups}
+    titles = {
+        pid: projects[pid].title or _("Project #%(num)s", num=pid) for pid in groups
+    }
 
     if len(groups) == 1:
-        subject = f"{org}: new in {next(iter(titles.values()))}"
+        title = next(iter(titles.values()))
+        subject = _("%(org)s: new in %(project)s", org=org, project=title)
     else:
-        subject = f"{org}: new in {len(groups)} of your projects"
+        subject = ngettext(
+            "%(org)s: new in one of your projects",
+            "%(org)s: new in %(num)s of your projects",
+            len(groups),
+            org=org,
+        )
 
-    name = digest.recipient.name
-    text = [f"Hello {name},", "", f"New in your client portal at {org}:", ""]
-    page = [
-        f"<p>Hello {_e(name)},</p>",
-        f"<p>New in your client portal at {_e(org)}:</p>",
-    ]
+    greeting = _("Hello %(name)s,", name=digest.recipient.name)
+    intro = _("New in your client portal at %(org)s:", org=org)
+    settings_label = _("Email settings for this project")
+    text = [greeting, "", intro, ""]
+    page = [f"<p>{_e(greeting)}</p>", f"<p>{_e(intro)}</p>"]
     for project_id, items in groups.items():
         settings_url = f"{portal}/projects/{project_id}#settings"
         text.append(titles[project_id])
@@ -801,26 +839,29 @@ def digest_message(
             url = item.url(portal)
             text += [f"- {item.describe()}", f"  {url}"]
             page.append(f'<li><a href="{_e(url)}">{_e(item.describe())}</a></li>')
-        text += [f"Email settings for this project: {settings_url}", ""]
+        text += [f"{settings_label}: {settings_url}", ""]
         page.append(
             f'</ul><p style="font-size: 0.9em;"><a href="{_e(settings_url)}">'
-            "Email settings for this project</a></p>"
+            f"{_e(settings_label)}</a></p>"
         )
     if more:
-        text += [f"And {more} more in the portal: {portal}/projects", ""]
-        page.append(
-            f'<p>And {more} more in <a href="{_e(portal)}/projects">the portal</a>.</p>'
+        rest = ngettext(
+            "And %(num)s more in the portal", "And %(num)s more in the portal", more
         )
+        text += [f"{rest}: {portal}/projects", ""]
+        page.append(f'<p><a href="{_e(portal)}/projects">{_e(rest)}</a>.</p>')
     text.append(org)
     page.append(f"<p>{_e(org)}</p>")
 
+    lang = _e(locale.replace("_", "-"))
     return compose(
         to=digest.recipient.email,
         sender=sender,
         subject=subject,
         text="\n".join(text) + "\n",
         html_page=(
-            '<!DOCTYPE html>\n<html><head><meta charset="utf-8"></head>\n'
+            f'<!DOCTYPE html>\n<html lang="{lang}"><head><meta charset="utf-8">'
+            "</head>\n"
             '<body style="font-family: sans-serif; line-height: 1.5; '
             'color: #1d2327;">\n' + "\n".join(page) + "\n</body></html>\n"
         ),
@@ -854,12 +895,17 @@ if _add_command not in cli._EXTENSIONS:
 
 @cli.command("notify")
 def notify_command(args: argparse.Namespace) -> int:
+    from . import create_app
     from .config import load_settings
     from .web import resolve_site_urls
     from .wp.db import Database
 
     config = load_settings()
-    with Database(config.database_url, config.table_prefix).connect() as conn:
+    # The digests are written from the portal's catalogues, which the app holds.
+    with (
+        create_app(config).app_context(),
+        Database(config.database_url, config.table_prefix).connect() as conn,
+    ):
         resolve_site_urls(conn, config)
         report = run(conn, config)
     if not args.quiet or not report.ok:

@@ -20,6 +20,7 @@ from bridge.mail import (
     welcome_message,
 )
 from tests import smtp
+from tests.conftest import SITE_URL, TEST_SECRET
 from tests.smtp import SMTPServer
 
 smtp_server = smtp.smtp_server
@@ -156,6 +157,74 @@ def test_a_subject_cannot_carry_headers():
     message = welcome_message(welcome(), SENDER, template)
     assert message["Subject"] == "Portal Bcc: x@evil.test"
     assert message["Bcc"] is None
+
+
+# -- in the client's language ----------------------------------------------------------
+
+
+@pytest.fixture
+def mail_app(tmp_path):
+    """An app for its catalogues; these tests never open its database."""
+    from bridge import create_app
+
+    return create_app(
+        {
+            "BRIDGE_DATABASE_URL": f"sqlite:///{tmp_path / 'unused.db'}",
+            "BRIDGE_SECRET": TEST_SECRET,
+            "BRIDGE_SITE_URL": SITE_URL,
+            "TESTING": True,
+        }
+    )
+
+
+def test_our_template_arrives_in_a_german_clients_language(
+    mail_app, smtp_server: SMTPServer
+):
+    with mail_app.app_context():
+        message = welcome_message(welcome(locale="de_DE"), SENDER)
+    send(message, smtp_server.url)
+
+    (received,) = smtp_server.wait_for(1)
+    assert received.message["Subject"] == "Ihr Kundenportal bei Northwind Studio"
+    assert "Hallo Maya Chen," in received.text
+    assert "Northwind Studio hat ein Kundenportal für Sie eingerichtet" in received.text
+    assert "Portal: http://portal.test/portal/" in received.text
+    assert "Benutzername: maya@example.com" in received.text
+    assert "Wählen Sie hier Ihr Passwort" in received.text
+    assert RESET in received.text
+    assert "{" not in received.text
+    assert '<html lang="de-DE">' in received.html
+    assert f'<a href="{RESET.replace("&", "&amp;")}">' in received.html
+
+
+def test_an_existing_german_user_is_told_to_keep_their_password(mail_app):
+    with mail_app.app_context():
+        message = welcome_message(welcome(new_user=False, locale="de"), SENDER)
+
+    text = message.get_body(("plain",)).get_content()
+    assert "Melden Sie sich mit Ihrem bisherigen Passwort an" in text
+    assert RESET in text
+
+
+@pytest.mark.parametrize("locale", ["en", "en_US", "", "xx_YY", "not a locale"])
+def test_english_and_unknown_locales_get_english(mail_app, locale):
+    with mail_app.app_context():
+        message = welcome_message(welcome(locale=locale), SENDER)
+
+    assert message["Subject"] == "Your client portal at Northwind Studio"
+    assert "Hello Maya Chen," in message.get_body(("plain",)).get_content()
+
+
+def test_a_site_template_is_sent_as_written_to_a_german_client(mail_app):
+    template = ("Welcome to {org_name}", "Hi {client_name}, sign in at {login_url}")
+    with mail_app.app_context():
+        message = welcome_message(welcome(locale="de_DE"), SENDER, template)
+
+    assert message["Subject"] == "Welcome to Northwind Studio"
+    text = message.get_body(("plain",)).get_content()
+    assert text.startswith("Hi Maya Chen, sign in at http://portal.test/portal/")
+    assert "Choose your password here" in text
+    assert "<html>" in message.get_body(("html",)).get_content()
 
 
 def test_the_sender():

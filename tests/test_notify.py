@@ -227,6 +227,55 @@ def test_one_digest_covers_every_project_of_the_run(conn, site, config, smtp_ser
     assert "Portfolio website" in mail.text and "Brand refresh" in mail.text
 
 
+def test_each_user_gets_the_digest_in_their_wordpress_language(
+    app, conn, site, config, smtp_server
+):
+    update_meta(conn, "user", site["maya"], "locale", "de_DE")
+    first, second = site["projects"]["maya"]
+    admin_note(conn, site, first)
+    admin_file(conn, site, first, "Plan v2")
+    document(conn, site, first, "maya")
+    document(conn, site, second, "maya", path="estimate", num="Est-12")
+    admin_note(conn, site, site["projects"]["acme"][0])
+
+    with app.app_context():
+        report = run(conn, config, now=later())
+
+    assert report.ok, report.errors
+    mails = {mail.recipients[0]: mail for mail in smtp_server.wait_for(3)}
+    german = mails["maya@example.com"]
+    assert german.message["Subject"] == "Northwind Studio: Neues in 2 Ihrer Projekte"
+    assert german.text.startswith("Hallo Maya Chen,")
+    assert "Neu in Ihrem Kundenportal bei Northwind Studio:" in german.text
+    assert "- Neue Notiz von Nora Lind" in german.text
+    assert "- Neue Datei: Plan v2" in german.text
+    assert "- Neue Rechnung Inv-900" in german.text
+    assert "- Neues Angebot Est-12" in german.text
+    settings = f"{PORTAL}/projects/{first}#settings"
+    assert f"E-Mail-Einstellungen für dieses Projekt: {settings}" in german.text
+    assert '<html lang="de-DE">' in german.html
+    assert "New " not in german.text
+
+    english = mails["billing@acme.example"]
+    assert english.message["Subject"].endswith(": new in Robot fleet dashboard")
+    assert "- New note by Nora Lind" in english.text
+    assert "Email settings for this project" in english.text
+    assert '<html lang="en">' in english.html
+
+
+def test_a_user_without_a_language_gets_the_sites(app, conn, site, config, smtp_server):
+    update_option(conn, "WPLANG", "de_DE")
+    update_meta(conn, "user", site["jonas"], "locale", "en_US")
+    admin_note(conn, site, site["projects"]["acme"][0])
+
+    with app.app_context():
+        run(conn, config, now=later())
+
+    mails = {mail.recipients[0]: mail for mail in smtp_server.wait_for(2)}
+    assert "Neue Notiz von Nora Lind" in mails["billing@acme.example"].text
+    assert "New note by Nora Lind" in mails["jonas@acme.example"].text
+
+
 def test_opted_out_kinds_are_not_sent(conn, site, config, smtp_server):
     first, second = site["projects"]["maya"]
     save_notification_choices(conn, site["maya"], first, ["file"])
@@ -526,3 +575,26 @@ def test_the_command_line(cli_env, conn, demo, smtp_server, monkeypatch, capsys)
     assert "1 failed and kept for the next run" in captured.out
     assert "portal-bridge: user" in captured.err
     assert "cannot send mail through 127.0.0.1" in captured.err
+
+
+def test_the_command_line_writes_in_the_users_language(
+    cli_env, conn, demo, smtp_server, capsys
+):
+    from bridge.cli import main
+
+    assert main(["notify"]) == 0
+    maya = user_id_of(conn, "maya@example.com")
+    update_meta(conn, "user", maya, "locale", "de_DE")
+    add_note(
+        conn,
+        project_id=demo.projects["maya"][0],
+        author_id=user_id_of(conn, "admin"),
+        text="Older than a minute",
+        now=utc_now() - timedelta(minutes=5),
+    )
+
+    assert main(["notify", "--quiet"]) == 0
+
+    (mail,) = smtp_server.wait_for(1)
+    assert mail.message["Subject"] == "Northwind Studio: Neues in Portfolio website"
+    assert "Neue Notiz von Nora Lind" in mail.text
