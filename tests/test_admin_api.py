@@ -717,3 +717,20 @@ def test_the_api_and_the_command_line_share_one_code_path(conn, site, database_u
         set_portal_access(conn, config, site["lead"], True)
     assert caught.value.status == 422
     assert get_option(conn, "wppb_settings") is None
+
+
+def test_the_invitation_is_in_the_users_wordpress_language(
+    cli_env, conn, site, smtp_server, capsys
+):
+    from bridge.cli import main
+
+    user_id = make_client_user(conn, "maya@example.com", site["maya"], portal=False)
+    update_meta(conn, "user", user_id, "locale", "de_DE")
+
+    assert main(["portal-access", "enable", str(site["maya"])]) == 0
+
+    (mail,) = smtp_server.wait_for(1)
+    assert mail.message["Subject"] == "Ihr Kundenportal bei Northwind Studio"
+    assert "Hallo Maya Chen," in mail.text
+    assert "Melden Sie sich mit Ihrem bisherigen Passwort an" in mail.text
+    assert reset_link(mail.text).startswith(f"{SITE_URL}/wp-login.php")
