@@ -11,40 +11,27 @@ wp-login.php.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import secrets
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.wordpress import (
-    WordPress,
-    WordPressUnavailable,
-    free_port,
-    start_wordpress,
+from bridge.wp.meta import get_meta
+from tests.e2e.harness import (
+    CLIENT_EMAIL,
+    load_demo_beside,
+    new_page,
+    password_of,
+    portal_app,
+    serving,
+    wp_login,
 )
+from tests.wordpress import WordPress
 
 pytestmark = [pytest.mark.wordpress, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT_MS = 30_000
-CLIENT_EMAIL = "maya@example.com"
 NEW_PASSWORD = "Harbour lights 2031"
 
 
@@ -57,101 +44,23 @@ class Site:
     estimate_number: str
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param(("6.1", True), id="wp6.1"),
-        pytest.param(("6.8", False), id="wp6.8"),
-    ],
-)
-def site(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Site]:
-    version, with_salts = request.param
-    workdir = tmp_path_factory.mktemp(f"portal-{version}")
-    try:
-        with start_wordpress(version, workdir, with_salts=with_salts) as wp:
-            yield from _portal_beside(wp)
-    except WordPressUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"WordPress {version} is required in CI: {exc}")
-        pytest.skip(f"WordPress {version} cannot run here: {exc}")
-
-
-def _portal_beside(wp: WordPress) -> Iterator[Site]:
-    from bridge import create_app
-    from bridge.wp.meta import get_meta
-    from wp_schema.demo import load_demo
-
-    uploads = wp.workdir / "wp-content" / "uploads"
+@pytest.fixture(scope="module")
+def site(wp: WordPress) -> Iterator[Site]:
+    """The demo in WordPress, and the portal logging in through WordPress beside it."""
     with wp.database().connect() as conn:
-        # The demo brings its own "admin" login; WordPress's own admin steps aside.
-        conn.execute(
-            "UPDATE {users} SET user_login = %s, user_nicename = %s WHERE ID = %s",
-            ("fixture-admin", "fixture-admin", wp.admin_id),
-        )
-        demo = load_demo(conn, uploads, datetime.now(UTC))
+        demo = load_demo_beside(conn, wp)
         estimate_id = demo.estimates["maya"][1]
         number = str(get_meta(conn, "post", estimate_id, "num"))
-    password = next(x.password for x in demo.logins if x.login == CLIENT_EMAIL)
 
-    app = create_app(
-        {
-            "BRIDGE_WP_CONFIG": str(wp.config_file),
-            "BRIDGE_SECRET": secrets.token_urlsafe(48),
-            "BRIDGE_LOGIN": "wordpress",
-        }
-    )
-    server = make_server("127.0.0.1", free_port(), app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    app = portal_app(wp, {"BRIDGE_LOGIN": "wordpress"})
+    with serving(app) as port:
         yield Site(
             wp=wp,
-            portal_url=f"http://127.0.0.1:{server.server_port}/portal",
-            password=password,
+            portal_url=f"http://127.0.0.1:{port}/portal",
+            password=password_of(demo, CLIENT_EMAIL),
             estimate_id=estimate_id,
             estimate_number=number,
         )
-    finally:
-        server.shutdown()
-        thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium is required in CI at {CHROMIUM}")
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@contextlib.contextmanager
-def new_page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context()
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def wp_login(page: Any, site: Site, password: str) -> None:
-    """Fill and send WordPress's own login form on the page already showing it."""
-    assert "/wp-login.php" in page.url
-    page.fill("#user_login", CLIENT_EMAIL)
-    page.fill("#user_pass", password)
-    page.click("#wp-submit")
-    page.wait_for_load_state()
 
 
 def test_accept_an_estimate_and_change_the_password(site: Site, browser: Any):
@@ -164,7 +73,7 @@ def test_accept_an_estimate_and_change_the_password(site: Site, browser: Any):
         page.goto(estimate_url)
         assert page.url.startswith(f"{wp.url}/wp-login.php?redirect_to=")
         assert quote(estimate_url, safe="") in page.url
-        wp_login(page, site, site.password)
+        wp_login(page, CLIENT_EMAIL, site.password)
 
         # WordPress sent the client back, and its cookie (host-only, path /, set on
         # WordPress's port) is the portal's login too.
@@ -219,12 +128,12 @@ def test_accept_an_estimate_and_change_the_password(site: Site, browser: Any):
     # A fresh browser: the old password no longer works, the new one does.
     with new_page(browser) as page:
         page.goto(f"{wp.url}/wp-login.php")
-        wp_login(page, site, site.password)
+        wp_login(page, CLIENT_EMAIL, site.password)
         assert "/wp-login.php" in page.url
         assert page.locator("#login_error").is_visible()
 
         page.goto(f"{portal}/")
-        wp_login(page, site, NEW_PASSWORD)
+        wp_login(page, CLIENT_EMAIL, NEW_PASSWORD)
         assert page.url == f"{portal}/"
         assert "Welcome, Maya Chen" in page.inner_text("main")
 
