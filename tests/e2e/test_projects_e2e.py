@@ -10,43 +10,31 @@ attachment whose `_wp_attached_file` leads to the very bytes that were uploaded.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import os
 import re
 import secrets
 import struct
-import threading
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
-from werkzeug.serving import make_server
 
-from tests.wordpress import (
-    WordPress,
-    WordPressUnavailable,
-    free_port,
-    start_wordpress,
+from tests.e2e.harness import (
+    CLIENT_EMAIL,
+    load_demo_beside,
+    new_page,
+    password_of,
+    portal_app,
+    serving,
+    uploads_dir,
 )
+from tests.wordpress import WordPress
 
 pytestmark = [pytest.mark.wordpress, pytest.mark.browser]
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-TIMEOUT_MS = 30_000
-CLIENT_EMAIL = "maya@example.com"
 # Propovoice registers these when it runs; the checks below stand in for it.
 TAXONOMIES = {
     "ndpv_task_status": "ndpv_task",
@@ -82,92 +70,23 @@ def _png() -> bytes:
     )
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param(("6.1", True), id="wp6.1"),
-        pytest.param(("6.8", False), id="wp6.8"),
-    ],
-)
-def site(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Site]:
-    version, with_salts = request.param
-    workdir = tmp_path_factory.mktemp(f"projects-{version}")
-    try:
-        with start_wordpress(version, workdir, with_salts=with_salts) as wp:
-            yield from _portal_beside(wp)
-    except WordPressUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"WordPress {version} is required in CI: {exc}")
-        pytest.skip(f"WordPress {version} cannot run here: {exc}")
-
-
-def _portal_beside(wp: WordPress) -> Iterator[Site]:
-    from bridge import create_app
-    from wp_schema.demo import load_demo
-
-    uploads = wp.workdir / "wp-content" / "uploads"
+@pytest.fixture(scope="module")
+def site(wp: WordPress) -> Iterator[Site]:
+    """The demo in WordPress, and the portal with its own login form beside it."""
     with wp.database().connect() as conn:
-        # The demo brings its own "admin"; the fixture's steps aside.
-        conn.execute(
-            "UPDATE {users} SET user_login = %s, user_nicename = %s WHERE ID = %s",
-            ("fixture-admin", "fixture-admin", wp.admin_id),
-        )
-        demo = load_demo(conn, uploads, datetime.now(UTC))
-    password = next(x.password for x in demo.logins if x.login == CLIENT_EMAIL)
+        demo = load_demo_beside(conn, wp)
 
-    port = free_port()
-    app = create_app(
-        {
-            "BRIDGE_WP_CONFIG": str(wp.config_file),
-            "BRIDGE_SECRET": secrets.token_urlsafe(48),
-            "BRIDGE_LOGIN": "builtin",
-        }
-    )
+    app = portal_app(wp, {"BRIDGE_LOGIN": "builtin"})
     # The portal must store files exactly where WordPress looks for them.
-    assert Path(app.config["BRIDGE"].uploads_dir) == uploads
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    assert Path(app.config["BRIDGE"].uploads_dir) == uploads_dir(wp)
+    with serving(app) as port:
         yield Site(
             wp=wp,
             portal_url=f"http://127.0.0.1:{port}/portal",
-            uploads=uploads,
+            uploads=uploads_dir(wp),
             project_id=demo.projects["maya"][0],
-            password=password,
+            password=password_of(demo, CLIENT_EMAIL),
         )
-    finally:
-        server.shutdown()
-        thread.join(10)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium is required in CI at {CHROMIUM}")
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@contextlib.contextmanager
-def new_page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(accept_downloads=True)
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
 
 
 def _in_wordpress(wp: WordPress, code: str) -> Any:
@@ -187,7 +106,7 @@ def test_a_client_adds_a_task_a_note_and_a_file_that_wordpress_sees(
     note = f"Could we move the call to Thursday? {secrets.token_hex(3)}"
     data = _png()
 
-    with new_page(browser) as page:
+    with new_page(browser, accept_downloads=True) as page:
         page.goto(f"{site.portal_url}/login")
         page.fill("input[name=log]", CLIENT_EMAIL)
         page.fill("input[name=pwd]", site.password)
@@ -199,12 +118,16 @@ def test_a_client_adds_a_task_a_note_and_a_file_that_wordpress_sees(
         page.select_option("#task-type", label="Meeting")
         page.fill("#task-due", "2031-02-03")
         page.fill("#task-description", "Agenda: budget, dates.")
-        page.click("#task-form button[type=submit]")
+        # Each form posts and comes back to this project page: wait for that
+        # navigation itself, then for the message it brings.
+        with page.expect_navigation():
+            page.click("#task-form button[type=submit]")
         page.wait_for_selector("text=The task was added.")
         assert title in page.locator("#tasks").inner_text()
 
         page.fill("#note-text", note)
-        page.click("#note-form button[type=submit]")
+        with page.expect_navigation():
+            page.click("#note-form button[type=submit]")
         page.wait_for_selector("text=The note was added.")
 
         page.set_input_files(
@@ -212,7 +135,8 @@ def test_a_client_adds_a_task_a_note_and_a_file_that_wordpress_sees(
             {"name": "Site map.png", "mimeType": "image/png", "buffer": data},
         )
         page.fill("#file-title", "Site map")
-        page.click("#file-form button[type=submit]")
+        with page.expect_navigation():
+            page.click("#file-form button[type=submit]")
         page.wait_for_selector("text=The file was uploaded.")
 
         with page.expect_download() as started:
