@@ -16,53 +16,40 @@ them in options); the portal runs in a thread on `localhost`, WordPress on
 from __future__ import annotations
 
 import contextlib
-import os
 import re
 import secrets
 import shutil
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from bridge.wp.db import Connection
 from bridge.wp.meta import get_meta, update_meta
-from tests.smtp import SMTPServer, running_smtp_server
-from tests.wordpress import (
-    CONFIG_DIR,
-    WordPress,
-    WordPressUnavailable,
-    free_port,
-    start_wordpress,
+from tests.e2e.harness import (
+    CLIENT_EMAIL,
+    load_demo_beside,
+    new_page,
+    portal_app,
+    serving,
+    wp_login,
 )
+from tests.smtp import SMTPServer, running_smtp_server
+from tests.wordpress import WordPress, free_port
 
 pytestmark = [pytest.mark.wordpress, pytest.mark.browser]
 
 PLUGIN = Path(__file__).resolve().parents[2] / "plugin-shim"
 PLUGIN_FILE = "wp-portal-bridge/wp-portal-bridge.php"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 CLIENT = "maya"
 CLIENT_NAME = "Maya Chen"
-CLIENT_EMAIL = "maya@example.com"
 CLIENT_PASSWORD = "Blue-Harbour-Lantern-93!"
 # The demo's administrator; the fixture's own is renamed out of its way.
 ADMIN_LOGIN = "admin"
-TIMEOUT_MS = 30_000
 
 
 @dataclass
@@ -86,34 +73,15 @@ class Stack:
 # -- the stack ---------------------------------------------------------------------
 
 
-@pytest.fixture(
-    scope="module",
-    params=[
-        pytest.param(("6.1", True), id="wp6.1"),
-        pytest.param(("6.8", False), id="wp6.8"),
-    ],
-)
-def stack(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Stack]:
-    version, with_salts = request.param
-    workdir = tmp_path_factory.mktemp(f"onboarding-{version}")
-    try:
-        with contextlib.ExitStack() as running:
-            wp = running.enter_context(
-                start_wordpress(version, workdir, with_salts=with_salts)
-            )
-            smtp = running.enter_context(running_smtp_server())
-            yield running.enter_context(_portal_site(wp, smtp))
-    except WordPressUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"WordPress {version} is required in CI: {exc}")
-        pytest.skip(f"WordPress {version} cannot run here: {exc}")
+@pytest.fixture(scope="module")
+def stack(wp: WordPress) -> Iterator[Stack]:
+    with running_smtp_server() as smtp, _portal_site(wp, smtp) as running:
+        yield running
 
 
 @contextlib.contextmanager
 def _portal_site(wp: WordPress, smtp: SMTPServer) -> Iterator[Stack]:
-    from wp_schema.demo import ADMIN_PASSWORD, load_demo
+    from wp_schema.demo import ADMIN_PASSWORD
 
     secret = secrets.token_urlsafe(48)
     port = free_port()
@@ -123,12 +91,7 @@ def _portal_site(wp: WordPress, smtp: SMTPServer) -> Iterator[Stack]:
     portal_url = f"{service_url}/portal"
 
     with wp.database().connect() as conn:
-        # The demo brings its own administrator "admin"; move the fixture's aside.
-        conn.execute(
-            "UPDATE {users} SET user_login = %s, user_nicename = %s WHERE ID = %s",
-            ("fixture-admin", "fixture-admin", wp.admin_id),
-        )
-        demo = load_demo(conn, wp.workdir / "wp-content" / "uploads", datetime.now(UTC))
+        demo = load_demo_beside(conn, wp)
         client_id = demo.clients[CLIENT]
         user_id = conn.scalar(
             "SELECT ID FROM {users} WHERE user_email = %s", (CLIENT_EMAIL,)
@@ -144,21 +107,16 @@ def _portal_site(wp: WordPress, smtp: SMTPServer) -> Iterator[Stack]:
     assert deleted is True
     _install_plugin(wp, service_url, portal_url, secret)
 
-    from bridge import create_app
-
-    app = create_app(
+    app = portal_app(
+        wp,
         {
-            "BRIDGE_WP_CONFIG": str(CONFIG_DIR / f"config-{wp.config_name}.php"),
             "BRIDGE_SECRET": secret,
             "BRIDGE_LOGIN": "wordpress",
             "BRIDGE_SMTP_URL": smtp.url,
-        }
+        },
     )
     assert app.config["BRIDGE"].table_prefix == wp.prefix
-    server = make_server("127.0.0.1", port, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
+    with serving(app, port=port):
         yield Stack(
             wp=wp,
             smtp=smtp,
@@ -169,9 +127,6 @@ def _portal_site(wp: WordPress, smtp: SMTPServer) -> Iterator[Stack]:
             estimates=demo.estimates,
             invoices=demo.invoices,
         )
-    finally:
-        server.shutdown()
-        thread.join(10)
 
 
 def _install_plugin(wp: WordPress, service_url: str, portal_url: str, secret: str):
@@ -213,40 +168,6 @@ def _php_json(value: Any) -> str:
 
 
 # -- the browser -------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        if os.environ.get("CI"):
-            pytest.fail(f"Chromium is required in CI at {CHROMIUM}")
-        pytest.skip(f"no Chromium at {CHROMIUM}")
-    with playwright_api.sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True
-        )
-        try:
-            yield chromium
-        finally:
-            chromium.close()
-
-
-@contextlib.contextmanager
-def new_page(browser: Any) -> Iterator[Any]:
-    context = browser.new_context()
-    context.set_default_timeout(TIMEOUT_MS)
-    try:
-        yield context.new_page()
-    finally:
-        context.close()
-
-
-def wp_login(page: Any, wp: WordPress, login: str, password: str) -> None:
-    page.goto(f"{wp.url}/wp-login.php")
-    page.fill("#user_login", login)
-    page.fill("#user_pass", password)
-    page.click("#wp-submit")
 
 
 def arrive(page: Any, url: Any) -> None:
@@ -293,7 +214,8 @@ def test_onboarding_from_the_toggle_to_the_portal_and_back_off(
 
     with new_page(browser) as admin, new_page(browser) as client:
         # The administrator turns access on in wp-admin.
-        wp_login(admin, wp, ADMIN_LOGIN, stack.admin_password)
+        admin.goto(f"{wp.url}/wp-login.php")
+        wp_login(admin, ADMIN_LOGIN, stack.admin_password)
         arrive(admin, re.compile(r".*/wp-admin/.*"))
         notice = toggle_access(admin, stack)
         assert f"Client Portal Access is on for {CLIENT_NAME}" in notice, notice
@@ -331,7 +253,8 @@ def test_onboarding_from_the_toggle_to_the_portal_and_back_off(
         client.wait_for_selector("text=Your password has been reset")
 
         # ...logs in at wp-login.php and lands in the portal, on its own host.
-        wp_login(client, wp, CLIENT_EMAIL, CLIENT_PASSWORD)
+        client.goto(f"{wp.url}/wp-login.php")
+        wp_login(client, CLIENT_EMAIL, CLIENT_PASSWORD)
         arrive(client, f"{stack.portal_url}/")
         assert client.title()
         body = client.locator("body").inner_text()
@@ -386,7 +309,8 @@ def test_onboarding_from_the_toggle_to_the_portal_and_back_off(
         arrive(client, re.compile(rf"{re.escape(wp.url)}/wp-login\.php.*"))
 
         # Logging in again gets them into WordPress, but not into the portal.
-        wp_login(client, wp, CLIENT_EMAIL, CLIENT_PASSWORD)
+        client.goto(f"{wp.url}/wp-login.php")
+        wp_login(client, CLIENT_EMAIL, CLIENT_PASSWORD)
         arrive(client, f"{stack.portal_url}/")
         assert "Portal access is turned off" in client.locator("body").inner_text()
 
