@@ -12,12 +12,10 @@ from __future__ import annotations
 
 import sys
 import tempfile
-import threading
 from datetime import UTC, datetime
 from pathlib import Path
 
 from playwright.sync_api import sync_playwright
-from werkzeug.serving import make_server
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -25,17 +23,9 @@ sys.path.insert(0, str(ROOT))
 from bridge import create_app  # noqa: E402
 from bridge.wp.db import Database  # noqa: E402
 from bridge.wp.install import create_tables, install_site  # noqa: E402
+from tests.e2e.harness import launch_chromium, new_page, serving  # noqa: E402
 from wp_schema.demo import load_demo  # noqa: E402
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 WIDTHS = (1280, 390)
 LOGIN, PASSWORD = "maya@example.com", "maya-demo-pass"
 
@@ -58,9 +48,6 @@ def main(output: Path) -> None:
             "BRIDGE_UPLOADS_DIR": str(work / "uploads"),
         }
     )
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    base = f"http://127.0.0.1:{server.server_port}/portal"
 
     open_estimate = demo.estimates["maya"][1]
     pages = {
@@ -72,33 +59,30 @@ def main(output: Path) -> None:
         "settings": "/settings",
         "print": f"/invoices/{demo.invoices['maya'][5]}/print?autoprint=0",
     }
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, args=CHROMIUM_ARGS
-        )
+    with serving(app) as port, sync_playwright() as playwright:
+        base = f"http://127.0.0.1:{port}/portal"
+        browser = launch_chromium(playwright)
         for width in WIDTHS:
-            context = browser.new_context(viewport={"width": width, "height": 900})
-            page = context.new_page()
-            page.goto(f"{base}/login")
-            page.fill("input[name=log]", LOGIN)
-            page.fill("input[name=pwd]", PASSWORD)
-            page.click("form button[type=submit]")
-            page.wait_for_url(f"{base}/")
-            for name, path in pages.items():
-                page.goto(base + path)
-                page.screenshot(
-                    path=output / f"portal-{name}-{width}.png", full_page=True
+            viewport = {"width": width, "height": 900}
+            with new_page(browser, viewport=viewport) as page:
+                page.goto(f"{base}/login")
+                page.fill("input[name=log]", LOGIN)
+                page.fill("input[name=pwd]", PASSWORD)
+                page.click("form button[type=submit]")
+                page.wait_for_url(f"{base}/")
+                for name, path in pages.items():
+                    page.goto(base + path)
+                    page.screenshot(
+                        path=output / f"portal-{name}-{width}.png", full_page=True
+                    )
+                page.goto(f"{base}/estimates/{open_estimate}")
+                page.fill(
+                    f"#accept-note-{open_estimate}", "Looks great, let's start Monday."
                 )
-            page.goto(f"{base}/estimates/{open_estimate}")
-            page.fill(
-                f"#accept-note-{open_estimate}", "Looks great, let's start Monday."
-            )
-            page.click(f"#accept-form-{open_estimate} button[type=submit]")
-            page.wait_for_timeout(300)
-            page.screenshot(path=output / f"portal-dialog-{width}.png")
-            context.close()
+                page.click(f"#accept-form-{open_estimate} button[type=submit]")
+                page.wait_for_timeout(300)
+                page.screenshot(path=output / f"portal-dialog-{width}.png")
         browser.close()
-    server.shutdown()
 
 
 if __name__ == "__main__":
